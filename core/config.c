@@ -1,0 +1,363 @@
+/* config.c — talkingbits.conf validated into typed, immutable settings. */
+#define G_LOG_DOMAIN "tb-config"
+
+#include "config.h"
+
+#include "config-schema.h"
+#include "settings.h"
+
+#include <string.h>
+
+static const char *const provider_handled_keys[] = { "plugin", NULL };
+
+static void
+agent_free (TbAgentConfig *agent)
+{
+  g_free (agent->name);
+  g_strfreev (agent->numbers);
+  g_free (agent->greeting);
+  g_free (agent->system_prompt);
+  g_free (agent->language);
+  g_free (agent->voice);
+  g_strfreev (agent->stt);
+  g_strfreev (agent->tts);
+  g_strfreev (agent->llm);
+  g_strfreev (agent->tools);
+  g_free (agent);
+}
+
+static void
+provider_free (TbProviderConfig *provider)
+{
+  g_free (provider->name);
+  g_free (provider->group);
+  g_clear_pointer (&provider->settings, g_variant_unref);
+  g_free (provider);
+}
+
+TbConfig *
+tb_config_ref (TbConfig *config)
+{
+  g_atomic_ref_count_inc (&config->ref);
+  return config;
+}
+
+void
+tb_config_unref (TbConfig *config)
+{
+  if (!config || !g_atomic_ref_count_dec (&config->ref))
+    return;
+  g_free (config->path);
+  g_strfreev (config->plugin_path);
+  g_free (config->default_agent);
+  g_ptr_array_unref (config->agents);
+  g_ptr_array_unref (config->providers);
+  g_free (config);
+}
+
+const TbAgentConfig *
+tb_config_find_agent (TbConfig *config, const char *name)
+{
+  for (guint i = 0; i < config->agents->len; i++) {
+    const TbAgentConfig *agent = g_ptr_array_index (config->agents, i);
+
+    if (g_str_equal (agent->name, name))
+      return agent;
+  }
+  return NULL;
+}
+
+const TbProviderConfig *
+tb_config_find_provider (TbConfig *config, TbPluginKind kind, const char *name)
+{
+  for (guint i = 0; i < config->providers->len; i++) {
+    const TbProviderConfig *provider = g_ptr_array_index (config->providers, i);
+
+    if (provider->kind == kind && g_str_equal (provider->name, name))
+      return provider;
+  }
+  return NULL;
+}
+
+static gboolean
+is_object_name (const char *name)
+{
+  if (!name || !*name)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == '.'))
+      return FALSE;
+  return TRUE;
+}
+
+/* A dialled number or SIP user: digits with an optional leading '+', or
+ * the characters a SIP user part may carry unescaped. */
+static gboolean
+is_number (const char *number)
+{
+  if (!number || !*number)
+    return FALSE;
+  for (const char *p = number; *p; p++)
+    if (!(g_ascii_isalnum (*p) || strchr ("+*#-_.!~", *p)))
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct {
+  TbConfigFile *file;
+  TbPluginRegistry *registry;
+  TbProblems *problems;
+  TbConfig *config;
+  GHashTable *number_owner;  /* number -> agent name */
+} Builder;
+
+/* ---- groups of the core ------------------------------------------------ */
+
+static void
+read_talkingbits (Builder *b)
+{
+  const TbConfigGroupSpec *spec = tb_config_schema_find_group ("talkingbits");
+  g_autoptr(GVariant) settings =
+    tb_settings_from_group (b->file->keyfile, "talkingbits", spec->keys, NULL, b->problems);
+  const char *agent;
+
+  b->config->plugin_path = tb_config_file_plugin_dirs (b->file);
+  agent = tb_settings_get_string (settings, "default-agent");
+  if (agent && *agent)
+    b->config->default_agent = g_strdup (agent);
+}
+
+static void
+read_agent (Builder *b, const char *group, const char *name)
+{
+  const TbConfigGroupSpec *spec = tb_config_schema_find_group (group);
+  g_autoptr(GVariant) s =
+    tb_settings_from_group (b->file->keyfile, group, spec->keys, NULL, b->problems);
+  TbAgentConfig *agent;
+
+  agent = g_new0 (TbAgentConfig, 1);
+  agent->name = g_strdup (name);
+  agent->numbers = tb_settings_dup_strv (s, "numbers");
+  agent->greeting = g_strdup (tb_settings_get_string (s, "greeting"));
+  agent->system_prompt = g_strdup (tb_settings_get_string (s, "system-prompt"));
+  agent->language = g_strdup (tb_settings_get_string (s, "language"));
+  agent->voice = g_strdup (tb_settings_get_string (s, "voice"));
+  agent->stt = tb_settings_dup_strv (s, "stt");
+  agent->tts = tb_settings_dup_strv (s, "tts");
+  agent->llm = tb_settings_dup_strv (s, "llm");
+  agent->tools = tb_settings_dup_strv (s, "tools");
+  g_ptr_array_add (b->config->agents, agent);
+
+  for (guint i = 0; agent->numbers[i]; i++) {
+    const char *number = agent->numbers[i];
+    const char *owner = g_hash_table_lookup (b->number_owner, number);
+
+    if (!is_number (number))
+      tb_problems_add (b->problems, group, "numbers",
+                       "'%s' is not a phone number or SIP user", number);
+    else if (owner)
+      tb_problems_add (b->problems, group, "numbers",
+                       "number %s is already bound to agent '%s'", number, owner);
+    else
+      g_hash_table_insert (b->number_owner, agent->numbers[i], agent->name);
+  }
+  for (const char *const *stage = (const char *const[]) { "stt", "tts", "llm", NULL };
+       *stage; stage++) {
+    g_auto(GStrv) chain = tb_settings_dup_strv (s, *stage);
+
+    if (!chain[0] && g_key_file_has_key (b->file->keyfile, group, *stage, NULL))
+      tb_problems_add (b->problems, group, *stage, "names no provider");
+  }
+}
+
+/* ---- providers --------------------------------------------------------- */
+
+static void
+add_provider (Builder *b, TbPluginKind kind, const char *name, const char *group,
+              const TbPlugin *plugin)
+{
+  TbProviderConfig *provider;
+  guint before = tb_problems_count (b->problems);
+  GVariant *settings = tb_settings_from_group (b->file->keyfile, group,
+                                               plugin->desc->config_keys,
+                                               provider_handled_keys, b->problems);
+
+  if (tb_problems_count (b->problems) > before) {
+    g_variant_unref (settings);
+    return;
+  }
+  /* Let the plugin judge the settings too, as it will for every worker. */
+  if (plugin->desc->instance_new) {
+    g_autoptr(GError) error = NULL;
+    gpointer instance = plugin->desc->instance_new (tb_plugin_registry_get_host (b->registry),
+                                                    settings, &error);
+
+    if (!instance) {
+      tb_problems_add (b->problems, group, NULL, "the %s plugin '%s' refused these settings: %s",
+                       tb_plugin_kind_to_string (kind), plugin->desc->name,
+                       error ? error->message : "no reason given");
+      g_variant_unref (settings);
+      return;
+    }
+    if (plugin->desc->instance_free)
+      plugin->desc->instance_free (instance);
+  }
+  provider = g_new0 (TbProviderConfig, 1);
+  provider->kind = kind;
+  provider->name = g_strdup (name);
+  provider->group = g_strdup (group);
+  provider->plugin = plugin;
+  provider->settings = settings;
+  g_ptr_array_add (b->config->providers, provider);
+}
+
+/* [kind:NAME] groups: their plugin is "plugin=" or NAME. */
+static void
+read_provider_group (Builder *b, TbPluginKind kind, const char *group, const char *name)
+{
+  g_autofree char *plugin_name = g_key_file_get_string (b->file->keyfile, group, "plugin", NULL);
+  const char *wanted = plugin_name ? g_strstrip (plugin_name) : name;
+  const TbPlugin *plugin = tb_plugin_registry_lookup (b->registry, kind, wanted);
+
+  if (!plugin) {
+    tb_problems_add (b->problems, group, plugin_name ? "plugin" : NULL,
+                     "no %s plugin '%s' is loaded (talkingbits-inspect lists the plugins found)",
+                     tb_plugin_kind_to_string (kind), wanted);
+    return;
+  }
+  add_provider (b, kind, name, group, plugin);
+}
+
+/* A provider an agent names: a [kind:NAME] group, else a plugin NAME with
+ * its defaults. */
+static void
+resolve_reference (Builder *b, const char *agent_group, const char *key,
+                   TbPluginKind kind, const char *name)
+{
+  const char *kind_name = tb_plugin_kind_to_string (kind);
+  g_autofree char *group = g_strdup_printf ("%s:%s", kind_name, name);
+  const TbPlugin *plugin;
+
+  if (g_key_file_has_group (b->file->keyfile, group))
+    return; /* read_provider_group() checks it */
+  if (tb_config_find_provider (b->config, kind, name))
+    return;
+  plugin = tb_plugin_registry_lookup (b->registry, kind, name);
+  if (!plugin) {
+    tb_problems_add (b->problems, agent_group, key,
+                     "no %s provider '%s': there is no [%s] group and no %s plugin '%s' "
+                     "is loaded (talkingbits-inspect lists the plugins found)",
+                     kind_name, name, group, kind_name, name);
+    return;
+  }
+  add_provider (b, kind, name, group, plugin);
+}
+
+static void
+resolve_agents (Builder *b)
+{
+  static const struct { const char *key; TbPluginKind kind; gsize offset; } stages[] = {
+    { "stt", TB_PLUGIN_KIND_STT, G_STRUCT_OFFSET (TbAgentConfig, stt) },
+    { "tts", TB_PLUGIN_KIND_TTS, G_STRUCT_OFFSET (TbAgentConfig, tts) },
+    { "llm", TB_PLUGIN_KIND_LLM, G_STRUCT_OFFSET (TbAgentConfig, llm) },
+    { "tools", TB_PLUGIN_KIND_TOOL, G_STRUCT_OFFSET (TbAgentConfig, tools) },
+  };
+
+  for (guint i = 0; i < b->config->agents->len; i++) {
+    TbAgentConfig *agent = g_ptr_array_index (b->config->agents, i);
+    g_autofree char *group = g_strdup_printf ("agent:%s", agent->name);
+
+    for (guint s = 0; s < G_N_ELEMENTS (stages); s++) {
+      char **chain = G_STRUCT_MEMBER (char **, agent, stages[s].offset);
+
+      for (guint j = 0; chain[j]; j++)
+        resolve_reference (b, group, stages[s].key, stages[s].kind, chain[j]);
+    }
+  }
+
+  if (b->config->default_agent && !tb_config_find_agent (b->config, b->config->default_agent))
+    tb_problems_add (b->problems, "talkingbits", "default-agent",
+                     "no agent '%s' ([agent:%s] is not defined)",
+                     b->config->default_agent, b->config->default_agent);
+}
+
+/* ---- the whole file ---------------------------------------------------- */
+
+static void
+report_unknown_group (Builder *b, const char *group)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *colon = strchr (group, ':');
+  const char *suggestion;
+
+  for (guint i = 0; tb_config_groups[i].name; i++)
+    g_ptr_array_add (names, g_strdup (tb_config_groups[i].name));
+  for (TbPluginKind k = TB_PLUGIN_KIND_STT; k <= TB_PLUGIN_KIND_TOOL; k++)
+    g_ptr_array_add (names, g_strdup (tb_plugin_kind_to_string (k)));
+  g_ptr_array_add (names, NULL);
+
+  {
+    g_autofree char *prefix = colon ? g_strndup (group, colon - group) : g_strdup (group);
+
+    suggestion = tb_problems_suggest (prefix, (const char *const *) names->pdata);
+    if (suggestion && !g_str_equal (suggestion, prefix))
+      tb_problems_add (b->problems, group, NULL, "unknown group (did you mean [%s%s]?)",
+                       suggestion, colon ? colon : "");
+    else
+      tb_problems_add (b->problems, group, NULL,
+                       "unknown group (known: [talkingbits], [agent:NAME], [stt:NAME], "
+                       "[tts:NAME], [llm:NAME], [tool:NAME])");
+  }
+}
+
+static void
+read_groups (Builder *b)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (b->file->keyfile, NULL);
+
+  read_talkingbits (b);
+  for (guint i = 0; groups[i]; i++) {
+    const char *group = groups[i];
+    const char *colon = strchr (group, ':');
+    const char *name = colon ? colon + 1 : NULL;
+    g_autofree char *prefix = colon ? g_strndup (group, colon - group) : g_strdup (group);
+    const TbConfigGroupSpec *spec = tb_config_schema_find_group (group);
+    TbPluginKind kind;
+
+    if (spec && !spec->named)
+      continue; /* [talkingbits], read above */
+    if ((spec || tb_plugin_kind_from_string (prefix, &kind)) && !is_object_name (name)) {
+      tb_problems_add (b->problems, group, NULL,
+                       "needs a name after '%s:' (letters, digits, '-', '_', '.')", prefix);
+      continue;
+    }
+    if (spec)
+      read_agent (b, group, name);
+    else if (tb_plugin_kind_from_string (prefix, &kind))
+      read_provider_group (b, kind, group, name);
+    else
+      report_unknown_group (b, group);
+  }
+  resolve_agents (b);
+}
+
+TbConfig *
+tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error)
+{
+  g_autoptr(TbProblems) problems = tb_problems_new (file->path, file->text);
+  g_autoptr(TbConfig) config = g_new0 (TbConfig, 1);
+  Builder b = { file, registry, problems, config, NULL };
+
+  g_atomic_ref_count_init (&config->ref);
+  config->path = g_strdup (file->path);
+  config->agents = g_ptr_array_new_with_free_func ((GDestroyNotify) agent_free);
+  config->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) provider_free);
+  b.number_owner = g_hash_table_new (g_str_hash, g_str_equal);
+
+  read_groups (&b);
+  g_hash_table_unref (b.number_owner);
+
+  if (!tb_problems_to_error (problems, error))
+    return NULL;
+  return g_steal_pointer (&config);
+}

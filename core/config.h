@@ -1,0 +1,77 @@
+/* config.h — talkingbits.conf as typed, validated, immutable settings. */
+#pragma once
+
+#include "plugin.h"
+#include "problems.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *name;
+  char **numbers;
+  char *greeting;
+  char *system_prompt;
+  char *language;
+  char *voice;
+  /* Provider names by stage, first choice first. */
+  char **stt;
+  char **tts;
+  char **llm;
+  char **tools;
+} TbAgentConfig;
+
+typedef struct {
+  TbPluginKind kind;
+  char *name;              /* NAME of [kind:NAME], or the plugin's name   */
+  char *group;             /* "kind:NAME"                                 */
+  const TbPlugin *plugin;  /* owned by the registry                       */
+  GVariant *settings;      /* a{sv} checked against the plugin's keys     */
+} TbProviderConfig;
+
+typedef struct {
+  gatomicrefcount ref;
+  char *path;
+  char **plugin_path;      /* directories from [talkingbits] plugin-path */
+  char *default_agent;     /* NULL when unset                            */
+  GPtrArray *agents;       /* TbAgentConfig *                            */
+  GPtrArray *providers;    /* TbProviderConfig *, every one in use       */
+} TbConfig;
+
+/* A config file read from disk, before validation. */
+typedef struct {
+  char *path;
+  char *text;
+  GKeyFile *keyfile;
+} TbConfigFile;
+
+/* @option when given, else ./talkingbits.conf when it exists, else the
+ * installed one. */
+char *tb_config_default_path (const char *option);
+
+/* Reads and parses @path; a syntax error names the file and line. */
+TbConfigFile *tb_config_file_read (const char *path, GError **error);
+/* Same, from text in memory; @path is only used in messages. */
+TbConfigFile *tb_config_file_new_from_data (const char *path, const char *text, GError **error);
+void tb_config_file_free (TbConfigFile *file);
+
+/* The directories of [talkingbits] plugin-path (relative ones resolved
+ * against the file's directory); the default when the key is absent or
+ * invalid (tb_config_new() reports that problem). */
+char **tb_config_file_plugin_dirs (TbConfigFile *file);
+
+/* Validates @file completely against the core schema and, for providers,
+ * against the keys of the plugins in @registry. Every problem is reported at
+ * once in @error, one per line, each naming file, group and key. */
+TbConfig *tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error);
+
+TbConfig *tb_config_ref (TbConfig *config);
+void tb_config_unref (TbConfig *config);
+
+const TbAgentConfig *tb_config_find_agent (TbConfig *config, const char *name);
+const TbProviderConfig *tb_config_find_provider (TbConfig *config, TbPluginKind kind,
+                                                 const char *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbConfigFile, tb_config_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbConfig, tb_config_unref)
+
+G_END_DECLS

@@ -1,0 +1,152 @@
+/* daemon.c — the daemon's state: config, plugins, and reloading them. */
+#define G_LOG_DOMAIN "tb-daemon"
+
+#include "daemon.h"
+
+#include "tb-build-config.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <unistd.h>
+
+struct _TbDaemon {
+  char *config_path;
+  TbHost host;
+  TbPluginRegistry *registry;
+  TbConfig *config;
+  GMainLoop *loop;
+};
+
+static gint64
+host_now_us (const TbHost *host)
+{
+  return g_get_monotonic_time ();
+}
+
+TbDaemon *
+tb_daemon_new (const char *config_path)
+{
+  TbDaemon *daemon = g_new0 (TbDaemon, 1);
+
+  daemon->config_path = g_strdup (config_path);
+  daemon->host.version = TB_PLUGIN_ABI_MINOR;
+  daemon->host.struct_size = sizeof (TbHost);
+  daemon->host.host_version = TB_VERSION;
+  daemon->host.data_dir = TB_DATADIR;
+  daemon->host.now_us = host_now_us;
+  daemon->host.host_data = daemon;
+  daemon->registry = tb_plugin_registry_new (&daemon->host);
+  return daemon;
+}
+
+void
+tb_daemon_free (TbDaemon *daemon)
+{
+  if (!daemon)
+    return;
+  g_clear_pointer (&daemon->config, tb_config_unref);
+  g_clear_pointer (&daemon->registry, tb_plugin_registry_free);
+  g_clear_pointer (&daemon->loop, g_main_loop_unref);
+  g_free (daemon->config_path);
+  g_free (daemon);
+}
+
+TbConfig *
+tb_daemon_get_config (TbDaemon *daemon)
+{
+  return daemon->config ? tb_config_ref (daemon->config) : NULL;
+}
+
+TbPluginRegistry *
+tb_daemon_get_registry (TbDaemon *daemon)
+{
+  return daemon->registry;
+}
+
+static void
+log_scan (TbPluginScan *scan)
+{
+  for (guint i = 0; i < scan->loaded->len; i++) {
+    const TbPlugin *plugin = g_ptr_array_index (scan->loaded, i);
+
+    g_message ("loaded %s plugin '%s' %s from %s",
+               tb_plugin_kind_to_string (plugin->desc->kind), plugin->desc->name,
+               plugin->desc->version, plugin->path);
+  }
+  for (guint i = 0; i < scan->skipped->len; i++) {
+    const TbPluginSkip *skip = g_ptr_array_index (scan->skipped, i);
+
+    g_warning ("skipped plugin %s: %s", skip->path, skip->reason);
+  }
+}
+
+gboolean
+tb_daemon_load (TbDaemon *daemon, GError **error)
+{
+  g_autoptr(TbConfigFile) file = NULL;
+  g_autoptr(TbPluginScan) scan = NULL;
+  g_auto(GStrv) config_dirs = NULL;
+  g_auto(GStrv) dirs = NULL;
+  g_autofree char *joined = NULL;
+  TbConfig *config;
+
+  file = tb_config_file_read (daemon->config_path, error);
+  if (!file)
+    return FALSE;
+  config_dirs = tb_config_file_plugin_dirs (file);
+  dirs = tb_plugin_search_path ((const char *const *) config_dirs);
+  joined = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, dirs);
+  g_debug ("plugin search path: %s", joined);
+  scan = tb_plugin_registry_scan (daemon->registry, (const char *const *) dirs);
+  log_scan (scan);
+
+  config = tb_config_new (file, daemon->registry, error);
+  if (!config)
+    return FALSE;
+  g_clear_pointer (&daemon->config, tb_config_unref);
+  daemon->config = config;
+  g_message ("configuration %s: %u agents, %u providers, %u plugins loaded",
+             daemon->config_path, config->agents->len, config->providers->len,
+             tb_plugin_registry_get_plugins (daemon->registry)->len);
+  return TRUE;
+}
+
+static gboolean
+on_stop (gpointer user_data)
+{
+  TbDaemon *daemon = user_data;
+
+  g_message ("stopping");
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_reload (gpointer user_data)
+{
+  TbDaemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_message ("reloading %s and rescanning the plugin directories", daemon->config_path);
+  if (!tb_daemon_load (daemon, &error))
+    g_warning ("reload failed, the previous configuration stays in use:\n%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+tb_daemon_run (TbDaemon *daemon)
+{
+  guint sources[3];
+
+  daemon->loop = g_main_loop_new (NULL, FALSE);
+  sources[0] = g_unix_signal_add (SIGINT, on_stop, daemon);
+  sources[1] = g_unix_signal_add (SIGTERM, on_stop, daemon);
+  sources[2] = g_unix_signal_add (SIGHUP, on_reload, daemon);
+
+  g_message ("talkingbits %s ready (pid %d)", TB_VERSION, (int) getpid ());
+  g_main_loop_run (daemon->loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    g_source_remove (sources[i]);
+  g_message ("stopped");
+}

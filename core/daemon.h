@@ -1,0 +1,29 @@
+/* daemon.h — the daemon's state: config, plugins, and reloading them. */
+#pragma once
+
+#include "config.h"
+#include "plugin.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TbDaemon TbDaemon;
+
+TbDaemon *tb_daemon_new (const char *config_path);
+void tb_daemon_free (TbDaemon *daemon);
+
+/* Reads the config, scans the plugin directories (logging what loaded and
+ * what was skipped, and why) and validates the config against them. On
+ * success the new config replaces the current one; on failure the current
+ * one stays and @error lists every problem. */
+gboolean tb_daemon_load (TbDaemon *daemon, GError **error);
+
+/* The current config (a new reference), NULL before a successful load. */
+TbConfig *tb_daemon_get_config (TbDaemon *daemon);
+TbPluginRegistry *tb_daemon_get_registry (TbDaemon *daemon);
+
+/* Runs the main loop until SIGINT or SIGTERM; SIGHUP reloads. */
+void tb_daemon_run (TbDaemon *daemon);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbDaemon, tb_daemon_free)
+
+G_END_DECLS
