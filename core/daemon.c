@@ -128,8 +128,13 @@ on_reload (gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   g_message ("reloading %s and rescanning the plugin directories", daemon->config_path);
-  if (!tb_daemon_load (daemon, &error))
-    g_warning ("reload failed, the previous configuration stays in use:\n%s", error->message);
+  if (!tb_daemon_load (daemon, &error)) {
+    if (daemon->config)
+      g_warning ("reload failed, the previous configuration stays in use (%u agents, %u providers):\n%s",
+                 daemon->config->agents->len, daemon->config->providers->len, error->message);
+    else
+      g_warning ("reload failed:\n%s", error->message);
+  }
   return G_SOURCE_CONTINUE;
 }
 

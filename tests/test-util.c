@@ -1,0 +1,127 @@
+/* test-util.c — helpers shared by the test programs. */
+#include "test-util.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+copy_file (const char *from, const char *to)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (from, &data, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (to, data, len, &error);
+  g_assert_no_error (error);
+}
+
+void
+tb_test_add_plugin (const char *dir, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".so", NULL);
+  g_autofree char *from = g_build_filename (TB_TEST_PLUGIN_DIR, file, NULL);
+  g_autofree char *to = g_build_filename (dir, file, NULL);
+
+  copy_file (from, to);
+}
+
+char *
+tb_test_plugin_dir_new (const char *const *names)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("tb-plugins-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; names && names[i]; i++)
+    tb_test_add_plugin (dir, names[i]);
+  return dir;
+}
+
+char *
+tb_test_write_file (const char *dir, const char *file, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, file, NULL);
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+void
+tb_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      tb_test_remove_tree (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+static gint64
+test_now_us (const TbHost *host)
+{
+  return g_get_monotonic_time ();
+}
+
+const TbHost *
+tb_test_host (void)
+{
+  static const TbHost host = {
+    TB_PLUGIN_ABI_MINOR, sizeof (TbHost), "test", ".", test_now_us, NULL
+  };
+
+  return &host;
+}
+
+gboolean
+tb_test_contains (const char *haystack, const char *needle)
+{
+  if (haystack && strstr (haystack, needle))
+    return TRUE;
+  g_printerr ("expected to find:\n  %s\nin:\n%s\n", needle, haystack ? haystack : "(null)");
+  return FALSE;
+}
+
+int
+tb_test_run (const char *const *argv, const char *plugin_path, char **out, char **err)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "TALKINGBITS_PLUGIN_PATH", plugin_path, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+char *
+tb_test_wait_for_text (const char *path, const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  g_autofree char *text = NULL;
+
+  do {
+    g_clear_pointer (&text, g_free);
+    if (g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle))
+      return g_steal_pointer (&text);
+    g_usleep (20 * 1000);
+  } while (g_get_monotonic_time () < deadline);
+  g_printerr ("waited in vain for '%s' in %s:\n%s\n", needle, path, text ? text : "");
+  return NULL;
+}

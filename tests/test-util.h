@@ -1,0 +1,34 @@
+/* test-util.h — helpers shared by the test programs: temporary plugin
+ * directories built from the test plugins, files, and a host. */
+#pragma once
+
+#include "talkingbits-plugin.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A new temporary directory holding copies of the test plugins @names
+ * ("llm-testllm", ...). Remove it with tb_test_remove_tree(). */
+char *tb_test_plugin_dir_new (const char *const *names);
+/* Copies test plugin @name into @dir. */
+void tb_test_add_plugin (const char *dir, const char *name);
+/* Writes @text to @dir/@file. Returns the path. */
+char *tb_test_write_file (const char *dir, const char *file, const char *text);
+void tb_test_remove_tree (const char *path);
+
+const TbHost *tb_test_host (void);
+
+/* TRUE when @haystack contains @needle; prints both otherwise, so a failed
+ * assertion shows what was there. */
+gboolean tb_test_contains (const char *haystack, const char *needle);
+
+/* Runs @argv with TALKINGBITS_PLUGIN_PATH=@plugin_path; returns the exit
+ * status and the output in @out and @err. */
+int tb_test_run (const char *const *argv, const char *plugin_path, char **out, char **err);
+
+/* Waits up to 20 s until @path contains @needle; returns its content then,
+ * or NULL (after printing it) when it never did. */
+char *tb_test_wait_for_text (const char *path, const char *needle);
+
+G_END_DECLS
