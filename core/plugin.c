@@ -157,6 +157,9 @@ load_file (TbPluginRegistry *registry, const char *path, char **reason)
                                tb_plugin_kind_to_string (desc->kind), desc->name, first->path);
     goto out;
   }
+  /* From here on the plugin's own code runs and may register GTypes or
+   * quarks that point into it: it is never unloaded. */
+  g_module_make_resident (module);
   if (desc->init && !desc->init (registry->host, &error)) {
     *reason = g_strdup_printf ("init failed: %s", error ? error->message : "no reason given");
     goto out;

@@ -22,6 +22,9 @@
  *   structure the other knows.
  * - Every kind-specific vtable starts with its own version (guint32), so a
  *   table can grow without changing the plugin ABI.
+ * - Once its init() has run, a plugin stays mapped until the process exits
+ *   (GTypes and quarks it or its libraries register remain valid); the host
+ *   calls shutdown() but never unloads it.
  * - Plugins never call the daemon's private symbols: everything they need
  *   from the host comes through the TbHost passed to init() and
  *   instance_new().
@@ -322,8 +325,10 @@ typedef const TbPluginDesc *(*TbPluginDescribeFunc) (void);
   G_MODULE_EXPORT const TbPluginDesc *tb_plugin_describe (void); \
   G_MODULE_EXPORT const TbPluginDesc *tb_plugin_describe (void) { return &(desc); }
 
-/* Error domain plugins may use for provider failures. */
-#define TB_PLUGIN_ERROR (g_quark_from_static_string ("tb-plugin-error-quark"))
+/* Error domain plugins may use for provider failures. (Never register a
+ * quark with g_quark_from_static_string() from a string inside a plugin:
+ * GLib keeps the pointer for the life of the process.) */
+#define TB_PLUGIN_ERROR (g_quark_from_string ("tb-plugin-error-quark"))
 typedef enum {
   TB_PLUGIN_ERROR_FAILED,       /* anything else                            */
   TB_PLUGIN_ERROR_CONFIG,       /* settings the plugin cannot work with     */
