@@ -79,29 +79,23 @@ tb_config_find_provider (TbConfig *config, TbPluginKind kind, const char *name)
   return NULL;
 }
 
+/* Non-empty, and only letters, digits and the characters in @extra. */
 static gboolean
-is_object_name (const char *name)
+is_word (const char *text, const char *extra)
 {
-  if (!name || !*name)
+  if (!text || !*text)
     return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == '.'))
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isalnum (*p) && !strchr (extra, *p))
       return FALSE;
   return TRUE;
 }
 
-/* A dialled number or SIP user: digits with an optional leading '+', or
- * the characters a SIP user part may carry unescaped. */
-static gboolean
-is_number (const char *number)
-{
-  if (!number || !*number)
-    return FALSE;
-  for (const char *p = number; *p; p++)
-    if (!(g_ascii_isalnum (*p) || strchr ("+*#-_.!~", *p)))
-      return FALSE;
-  return TRUE;
-}
+/* Names of agents and providers. */
+#define NAME_CHARS "-_."
+/* A dialled number (digits, a leading '+') or SIP user: what a SIP user
+ * part may carry unescaped. */
+#define NUMBER_CHARS "+*#-_.!~"
 
 typedef struct {
   TbConfigFile *file;
@@ -152,7 +146,7 @@ read_agent (Builder *b, const char *group, const char *name)
     const char *number = agent->numbers[i];
     const char *owner = g_hash_table_lookup (b->number_owner, number);
 
-    if (!is_number (number))
+    if (!is_word (number, NUMBER_CHARS))
       tb_problems_add (b->problems, group, "numbers",
                        "'%s' is not a phone number or SIP user", number);
     else if (owner)
@@ -326,7 +320,7 @@ read_groups (Builder *b)
 
     if (spec && !spec->named)
       continue; /* [talkingbits], read above */
-    if ((spec || tb_plugin_kind_from_string (prefix, &kind)) && !is_object_name (name)) {
+    if ((spec || tb_plugin_kind_from_string (prefix, &kind)) && !is_word (name, NAME_CHARS)) {
       tb_problems_add (b->problems, group, NULL,
                        "needs a name after '%s:' (letters, digits, '-', '_', '.')", prefix);
       continue;

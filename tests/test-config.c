@@ -7,8 +7,6 @@
 
 #include <string.h>
 
-static const char *const good[] = { "stt-teststt", "tts-testtts", "llm-testllm",
-                                    "tool-testtool", NULL };
 
 #define SECRET_VALUE "sk-live-5ecret-Value-0042"
 
@@ -23,7 +21,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   const char *dirs[] = { NULL, NULL };
   TbPluginScan *scan;
 
-  f->dir = tb_test_plugin_dir_new (good);
+  f->dir = tb_test_plugin_dir_new (tb_test_good_plugins);
   dirs[0] = f->dir;
   f->registry = tb_plugin_registry_new (tb_test_host ());
   scan = tb_plugin_registry_scan (f->registry, dirs);

@@ -6,8 +6,6 @@
 #include <signal.h>
 #include <string.h>
 
-static const char *const good[] = { "stt-teststt", "tts-testtts", "llm-testllm",
-                                    "tool-testtool", NULL };
 
 #define SECRET_VALUE "sk-live-daemon-5ecret-7781"
 
@@ -39,8 +37,8 @@ test_bad_option (void)
 static void
 test_check_config (void)
 {
-  g_autofree char *plugins = tb_test_plugin_dir_new (good);
-  g_autofree char *conf = tb_test_write_file (plugins, "good.conf", VALID_CONF);
+  g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
+  g_autofree char *conf = tb_test_write_file (plugins, "tb_test_good_plugins.conf", VALID_CONF);
   g_autofree char *bad = tb_test_write_file (plugins, "bad.conf",
     "[talkingbits]\nplugin-path=\n"
     "[agent:a]\nnumbers=1000\nstt=teststt\ntts=testtts\nllm=testllm\ngreting=Hi\n");
@@ -64,7 +62,7 @@ test_check_config (void)
 static void
 test_refuses_missing_provider (void)
 {
-  g_autofree char *plugins = tb_test_plugin_dir_new (good);
+  g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autofree char *conf = tb_test_write_file (plugins, "t.conf",
     "[talkingbits]\nplugin-path=\n[agent:sales]\nstt=teststt\ntts=testtts\nllm=openai\n");
   const char *argv[] = { TB_DAEMON, "--config", conf, NULL };
@@ -108,7 +106,7 @@ stop_daemon (GSubprocess *process, int signal_number)
 static void
 test_lifecycle (void)
 {
-  g_autofree char *plugins = tb_test_plugin_dir_new (good);
+  g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autofree char *garbage = tb_test_write_file (plugins, "x.so", "garbage, not ELF\n");
   g_autofree char *conf = tb_test_write_file (plugins, "t.conf", VALID_CONF);
   g_autofree char *log = g_build_filename (plugins, "daemon.log", NULL);
@@ -160,7 +158,7 @@ test_lifecycle (void)
 static void
 test_ctrl_c (void)
 {
-  g_autofree char *plugins = tb_test_plugin_dir_new (good);
+  g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autofree char *conf = tb_test_write_file (plugins, "t.conf", VALID_CONF);
   g_autofree char *log = g_build_filename (plugins, "daemon.log", NULL);
   g_autoptr(GSubprocess) daemon = start_daemon (conf, plugins, log);

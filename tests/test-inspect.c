@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-static const char *const good[] = { "stt-teststt", "tts-testtts", "llm-testllm",
-                                    "tool-testtool", NULL };
 
 typedef struct {
   char *dir;
@@ -15,7 +13,7 @@ typedef struct {
 static void
 set_up (Fixture *f, gconstpointer data)
 {
-  f->dir = tb_test_plugin_dir_new (good);
+  f->dir = tb_test_plugin_dir_new (tb_test_good_plugins);
   tb_test_add_plugin (f->dir, "bad-abi-major");
   g_free (tb_test_write_file (f->dir, "x.so", "not a shared object\n"));
   f->conf = tb_test_write_file (f->dir, "t.conf", "[talkingbits]\nplugin-path=\n");
@@ -63,8 +61,8 @@ test_table (Fixture *f, gconstpointer data)
     }
   }
   g_assert_true (found_llm);
-  for (guint i = 0; good[i]; i++)
-    g_assert_true (tb_test_contains (out, good[i]));
+  for (guint i = 0; tb_test_good_plugins[i]; i++)
+    g_assert_true (tb_test_contains (out, tb_test_good_plugins[i]));
   g_assert_true (tb_test_contains (out, "4 plugins loaded, 2 files skipped:"));
   g_assert_true (tb_test_contains (out, x));
   g_assert_true (tb_test_contains (out, abi));

@@ -1,12 +1,10 @@
-/* test-loader.c — plugin discovery: good plugins, every way a file is
+/* test-loader.c — plugin discovery: tb_test_good_plugins plugins, every way a file is
  * refused, shadowing, and a rescan that picks up a newly dropped .so. */
 #include "plugin.h"
 #include "test-util.h"
 
 #include <string.h>
 
-static const char *const good[] = { "stt-teststt", "tts-testtts", "llm-testllm",
-                                    "tool-testtool", NULL };
 
 static TbPluginScan *
 scan_dir (TbPluginRegistry *registry, const char *dir)
@@ -19,7 +17,7 @@ scan_dir (TbPluginRegistry *registry, const char *dir)
 static void
 test_good_plugins (void)
 {
-  g_autofree char *dir = tb_test_plugin_dir_new (good);
+  g_autofree char *dir = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autoptr(TbPluginRegistry) registry = tb_plugin_registry_new (tb_test_host ());
   g_autoptr(TbPluginScan) scan = scan_dir (registry, dir);
   const TbPlugin *llm;
@@ -58,7 +56,7 @@ static void
 test_bad_plugin (gconstpointer data)
 {
   const BadCase *bad = data;
-  g_autofree char *dir = tb_test_plugin_dir_new (good);
+  g_autofree char *dir = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autoptr(TbPluginRegistry) registry = tb_plugin_registry_new (tb_test_host ());
   g_autoptr(TbPluginScan) scan = NULL;
   g_autofree char *expected_path = NULL;
@@ -110,7 +108,7 @@ test_shadowing (void)
 static void
 test_rescan_adds (void)
 {
-  g_autofree char *dir = tb_test_plugin_dir_new (good);
+  g_autofree char *dir = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autoptr(TbPluginRegistry) registry = tb_plugin_registry_new (tb_test_host ());
   g_autoptr(TbPluginScan) first = scan_dir (registry, dir);
   g_autoptr(TbPluginScan) second = NULL;
@@ -166,7 +164,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/loader/good", test_good_plugins);
+  g_test_add_func ("/loader/tb_test_good_plugins", test_good_plugins);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
     g_autofree char *path = g_strdup_printf ("/loader/bad/%s",
                                              bad_cases[i].file ? bad_cases[i].file : "garbage");

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *const tb_test_good_plugins[] = {
+  "stt-teststt", "tts-testtts", "llm-testllm", "tool-testtool", NULL
+};
+
 static void
 copy_file (const char *from, const char *to)
 {

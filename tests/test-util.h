@@ -8,6 +8,9 @@
 
 G_BEGIN_DECLS
 
+/* One good test plugin of each kind. */
+extern const char *const tb_test_good_plugins[];
+
 /* A new temporary directory holding copies of the test plugins @names
  * ("llm-testllm", ...). Remove it with tb_test_remove_tree(). */
 char *tb_test_plugin_dir_new (const char *const *names);
