@@ -24,6 +24,8 @@ find "$tmp/root" -path '*/talkingbits/plugins/tool-clock.so' | grep -q . \
   || fail "the plugins were not installed"
 find "$tmp/root" -path '*/talkingbits/talkingbits.conf' | grep -q . \
   || fail "the sample config was not installed"
+find "$tmp/root" -path '*/systemd/system/talkingbits.service' | grep -q . \
+  || fail "the systemd unit was not installed"
 
 # The .pc file names paths under the real prefix; relocate a copy of it to
 # the temporary root (--define-variable would relocate GLib's too).
