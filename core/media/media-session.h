@@ -1,0 +1,100 @@
+/* media-session.h — one call's audio: RTP in and out on a UDP socket, coded
+ * and decoded by GStreamer elements that are driven synchronously on the
+ * call's worker thread (no streaming threads per call).
+ *
+ * Caller -> dialog: RTP packets read from the socket on @context, reordered,
+ *   decoded (mulawdec/alawdec/avdec_g722 ! audioconvert ! audioresample !
+ *   [inbound-filter]) and delivered as 20 ms mono S16LE frames at
+ *   frame_rate. RFC 4733 events with the negotiated payload type become
+ *   digits.
+ * Dialog -> caller: audio queued with tb_media_session_play() at frame_rate
+ *   is sent paced in real time, one 20 ms RTP packet every 20 ms
+ *   ([outbound-filter] ! audioconvert ! audioresample ! encoder); while
+ *   nothing is queued, encoded silence keeps the stream going. Symmetric RTP:
+ *   packets leave from the socket they arrive on.
+ *
+ * Every function must be called on the thread that runs @context; every
+ * callback is invoked there. */
+#pragma once
+
+#include "codec.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TB_MEDIA_FRAME_MS 20
+
+typedef enum {
+  TB_MEDIA_SENDRECV,
+  TB_MEDIA_SENDONLY,  /* we send, the peer does not (peer put us on hold: a=recvonly) */
+  TB_MEDIA_RECVONLY,  /* the peer sends, we do not (peer holds: a=sendonly) */
+  TB_MEDIA_INACTIVE,
+} TbMediaDirection;
+
+typedef struct {
+  const TbCodec *codec;
+  guint8 payload_type;          /* negotiated PT of the audio codec          */
+  gint dtmf_payload_type;       /* telephone-event PT, -1 when not agreed    */
+  GSocketAddress *remote;       /* where to send RTP (from the peer's SDP)   */
+  TbMediaDirection direction;
+  guint frame_rate;             /* rate of frames in and out, e.g. 16000     */
+  const char *inbound_filter;   /* gst-launch bin description, or NULL       */
+  const char *outbound_filter;  /* gst-launch bin description, or NULL       */
+  guint rtp_timeout_ms;         /* no RTP for this long -> timeout(); 0 = off */
+  const char *name;             /* for logs and the DOT dump, the call id    */
+} TbMediaParams;
+
+typedef struct {
+  /* A 20 ms frame of the caller's audio: frame_rate / 50 samples. */
+  void (*frame) (const gint16 *samples, gsize n_samples, gpointer user_data);
+  /* A DTMF digit ('0'-'9', '*', '#', 'A'-'D'), once per key press. */
+  void (*dtmf) (char digit, guint duration_ms, gpointer user_data);
+  /* No RTP arrived for rtp_timeout_ms (not while the peer holds the call). */
+  void (*timeout) (gpointer user_data);
+  /* Everything queued with play() has been sent. */
+  void (*drained) (gpointer user_data);
+} TbMediaCallbacks;
+
+typedef struct {
+  guint64 packets_received;
+  guint64 packets_sent;
+  guint64 packets_lost;        /* sequence gaps never filled */
+  guint64 packets_invalid;     /* not RTP, or an unexpected payload type */
+  guint64 frames_delivered;
+  guint64 samples_queued;      /* audio waiting to be sent, at frame_rate */
+} TbMediaStats;
+
+typedef struct _TbMediaSession TbMediaSession;
+
+/* Takes @socket (bound, non-blocking; see TbRtpPorts). Builds the element
+ * chains (a bad filter description is an error naming it) and, when the
+ * GST_DEBUG_DUMP_DOT_DIR environment variable is set, writes a DOT file
+ * of them named after params->name. Sending and receiving start at once. */
+TbMediaSession *tb_media_session_new (GSocket *socket, GMainContext *context,
+                                      const TbMediaParams *params,
+                                      const TbMediaCallbacks *callbacks, gpointer user_data,
+                                      GError **error);
+void tb_media_session_free (TbMediaSession *session);
+
+/* A new offer/answer (re-INVITE): remote address, direction, codec. */
+gboolean tb_media_session_update (TbMediaSession *session, const TbMediaParams *params,
+                                  GError **error);
+
+/* Queues audio (mono S16LE at frame_rate) to send after what is queued. */
+void tb_media_session_play (TbMediaSession *session, const gint16 *samples, gsize n_samples);
+/* Drops everything queued at once (barge-in); the next packet is silence. */
+void tb_media_session_flush (TbMediaSession *session);
+/* Sends RFC 4733 events for @digits (needs dtmf_payload_type >= 0). */
+gboolean tb_media_session_send_dtmf (TbMediaSession *session, const char *digits,
+                                     GError **error);
+
+guint tb_media_session_get_local_port (TbMediaSession *session);
+void tb_media_session_get_stats (TbMediaSession *session, TbMediaStats *stats);
+
+/* Checks a gst-launch filter description (for config validation). */
+gboolean tb_media_check_filter (const char *description, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbMediaSession, tb_media_session_free)
+
+G_END_DECLS
