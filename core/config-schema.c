@@ -15,6 +15,43 @@ static const TbConfigKey talkingbits_keys[] = {
             "TALKINGBITS_PLUGIN_PATH; relative paths are relative to the config file" },
   { .name = "default-agent", .type = TB_CONFIG_TYPE_STRING,
     .help = "Agent that answers numbers bound to no agent; unset: such calls are refused" },
+  { .name = "workers", .type = TB_CONFIG_TYPE_INT, .default_value = "0", .min = 0, .max = 256,
+    .help = "Worker threads that carry the calls; 0: one per CPU" },
+  { .name = "recordings-dir", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Directory where each call's caller audio is recorded as CALL-ID.wav; empty: no recording" },
+  { NULL }
+};
+
+static const TbConfigKey sip_keys[] = {
+  { .name = "listen", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "0.0.0.0:5060",
+    .help = "Addresses (HOST:PORT) where SIP is received over UDP and TCP" },
+  { .name = "public-address", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Address put in Contact and SDP when the server is behind NAT; empty: the listen address" },
+  { .name = "user-agent", .type = TB_CONFIG_TYPE_STRING, .default_value = "Talkingbits",
+    .help = "User-Agent and Server header value" },
+  { .name = "max-calls", .type = TB_CONFIG_TYPE_INT, .default_value = "1000", .min = 1, .max = 100000,
+    .help = "Concurrent calls; more are refused with 503 and Retry-After" },
+  { .name = "trusted", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "127.0.0.0/8;::1",
+    .help = "Networks (CIDR) and hosts whose INVITEs are accepted without authentication" },
+  { NULL }
+};
+
+static const TbConfigKey media_keys[] = {
+  { .name = "rtp-ports", .type = TB_CONFIG_TYPE_STRING, .default_value = "20000-29999",
+    .help = "Range of local UDP ports for RTP, FIRST-LAST" },
+  { .name = "rtp-address", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Local address RTP sockets bind to; empty: the first SIP listen address" },
+  { .name = "rtp-timeout", .type = TB_CONFIG_TYPE_INT, .default_value = "30", .min = 0, .max = 3600,
+    .help = "Seconds without RTP from the caller before the call is ended; 0: never" },
+  { .name = "codecs", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "PCMU;PCMA;G722",
+    .help = "Codecs accepted and offered (PCMU, PCMA, G722); the caller's order decides" },
+  { .name = "sample-rate", .type = TB_CONFIG_TYPE_CHOICE, .default_value = "16000",
+    .choices = "8000|16000|24000|48000",
+    .help = "Rate of the audio frames exchanged with the conversation (Hz)" },
+  { .name = "inbound-filter", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "GStreamer elements (gst-launch syntax) applied to the caller's audio" },
+  { .name = "outbound-filter", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "GStreamer elements (gst-launch syntax) applied to the agent's audio" },
   { NULL }
 };
 
@@ -31,19 +68,25 @@ static const TbConfigKey agent_keys[] = {
     .help = "Language of the conversation as a BCP 47 tag" },
   { .name = "voice", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
     .help = "Voice of the text-to-speech provider; empty: the provider's default" },
-  { .name = "stt", .type = TB_CONFIG_TYPE_STRING_LIST, .flags = TB_CONFIG_KEY_REQUIRED,
+  { .name = "stt", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "",
     .help = "Speech-to-text providers, first choice first" },
-  { .name = "tts", .type = TB_CONFIG_TYPE_STRING_LIST, .flags = TB_CONFIG_KEY_REQUIRED,
+  { .name = "tts", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "",
     .help = "Text-to-speech providers, first choice first" },
-  { .name = "llm", .type = TB_CONFIG_TYPE_STRING_LIST, .flags = TB_CONFIG_KEY_REQUIRED,
+  { .name = "llm", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "",
     .help = "Language-model providers, first choice first" },
   { .name = "tools", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "",
     .help = "Tool providers whose functions the language model may call" },
+  { .name = "greeting-file", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Audio file played when the call is answered (until a TTS greeting replaces it)" },
+  { .name = "answer-delay-ms", .type = TB_CONFIG_TYPE_INT, .default_value = "0",
+    .min = 0, .max = 60000, .help = "Ringing time before the agent answers" },
   { NULL }
 };
 
 const TbConfigGroupSpec tb_config_groups[] = {
   { "talkingbits", FALSE, talkingbits_keys, "The daemon itself" },
+  { "sip", FALSE, sip_keys, "SIP: where to listen, who may call" },
+  { "media", FALSE, media_keys, "RTP and audio processing" },
   { "agent", TRUE, agent_keys, "An agent: who answers which numbers, and how" },
   { NULL, FALSE, NULL, NULL }
 };

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "config-schema.h"
+#include "config-telephony.h"
 #include "settings.h"
 
 #include <string.h>
@@ -23,6 +24,7 @@ agent_free (TbAgentConfig *agent)
   g_strfreev (agent->tts);
   g_strfreev (agent->llm);
   g_strfreev (agent->tools);
+  g_free (agent->greeting_file);
   g_free (agent);
 }
 
@@ -50,6 +52,10 @@ tb_config_unref (TbConfig *config)
   g_free (config->path);
   g_strfreev (config->plugin_path);
   g_free (config->default_agent);
+  g_free (config->recordings_dir);
+  tb_sip_config_clear (&config->sip);
+  tb_media_config_clear (&config->media);
+  g_hash_table_unref (config->numbers);
   g_ptr_array_unref (config->agents);
   g_ptr_array_unref (config->providers);
   g_free (config);
@@ -65,6 +71,16 @@ tb_config_find_agent (TbConfig *config, const char *name)
       return agent;
   }
   return NULL;
+}
+
+const TbAgentConfig *
+tb_config_route (TbConfig *config, const char *number)
+{
+  const TbAgentConfig *agent = number ? g_hash_table_lookup (config->numbers, number) : NULL;
+
+  if (!agent && config->default_agent)
+    agent = tb_config_find_agent (config, config->default_agent);
+  return agent;
 }
 
 const TbProviderConfig *
@@ -102,10 +118,21 @@ typedef struct {
   TbPluginRegistry *registry;
   TbProblems *problems;
   TbConfig *config;
-  GHashTable *number_owner;  /* number -> agent name */
 } Builder;
 
 /* ---- groups of the core ------------------------------------------------ */
+
+/* Paths in the file are relative to the file's directory. */
+static char *
+relative_to_config (Builder *b, const char *path)
+{
+  g_autofree char *base = NULL;
+
+  if (g_path_is_absolute (path))
+    return g_strdup (path);
+  base = g_path_get_dirname (b->file->path);
+  return g_build_filename (base, path, NULL);
+}
 
 static void
 read_talkingbits (Builder *b)
@@ -113,12 +140,16 @@ read_talkingbits (Builder *b)
   const TbConfigGroupSpec *spec = tb_config_schema_find_group ("talkingbits");
   g_autoptr(GVariant) settings =
     tb_settings_from_group (b->file->keyfile, "talkingbits", spec->keys, NULL, b->problems);
-  const char *agent;
+  const char *agent, *dir;
 
   b->config->plugin_path = tb_config_file_plugin_dirs (b->file);
   agent = tb_settings_get_string (settings, "default-agent");
   if (agent && *agent)
     b->config->default_agent = g_strdup (agent);
+  b->config->workers = (guint) tb_settings_get_int (settings, "workers");
+  dir = tb_settings_get_string (settings, "recordings-dir");
+  if (dir && *dir)
+    b->config->recordings_dir = relative_to_config (b, dir);
 }
 
 static void
@@ -128,6 +159,7 @@ read_agent (Builder *b, const char *group, const char *name)
   g_autoptr(GVariant) s =
     tb_settings_from_group (b->file->keyfile, group, spec->keys, NULL, b->problems);
   TbAgentConfig *agent;
+  const char *greeting_file;
 
   agent = g_new0 (TbAgentConfig, 1);
   agent->name = g_strdup (name);
@@ -140,11 +172,19 @@ read_agent (Builder *b, const char *group, const char *name)
   agent->tts = tb_settings_dup_strv (s, "tts");
   agent->llm = tb_settings_dup_strv (s, "llm");
   agent->tools = tb_settings_dup_strv (s, "tools");
+  greeting_file = tb_settings_get_string (s, "greeting-file");
+  if (greeting_file && *greeting_file)
+    agent->greeting_file = relative_to_config (b, greeting_file);
+  agent->answer_delay_ms = (guint) tb_settings_get_int (s, "answer-delay-ms");
   g_ptr_array_add (b->config->agents, agent);
+  if (agent->greeting_file && !g_file_test (agent->greeting_file, G_FILE_TEST_IS_REGULAR))
+    tb_problems_add (b->problems, group, "greeting-file", "%s is not a readable file",
+                     agent->greeting_file);
 
   for (guint i = 0; agent->numbers[i]; i++) {
     const char *number = agent->numbers[i];
-    const char *owner = g_hash_table_lookup (b->number_owner, number);
+    const TbAgentConfig *owner_agent = g_hash_table_lookup (b->config->numbers, number);
+    const char *owner = owner_agent ? owner_agent->name : NULL;
 
     if (!is_word (number, NUMBER_CHARS))
       tb_problems_add (b->problems, group, "numbers",
@@ -153,14 +193,7 @@ read_agent (Builder *b, const char *group, const char *name)
       tb_problems_add (b->problems, group, "numbers",
                        "number %s is already bound to agent '%s'", number, owner);
     else
-      g_hash_table_insert (b->number_owner, agent->numbers[i], agent->name);
-  }
-  for (const char *const *stage = (const char *const[]) { "stt", "tts", "llm", NULL };
-       *stage; stage++) {
-    g_auto(GStrv) chain = tb_settings_dup_strv (s, *stage);
-
-    if (!chain[0] && g_key_file_has_key (b->file->keyfile, group, *stage, NULL))
-      tb_problems_add (b->problems, group, *stage, "names no provider");
+      g_hash_table_insert (b->config->numbers, agent->numbers[i], agent);
   }
 }
 
@@ -299,8 +332,8 @@ report_unknown_group (Builder *b, const char *group)
                        suggestion, colon ? colon : "");
     else
       tb_problems_add (b->problems, group, NULL,
-                       "unknown group (known: [talkingbits], [agent:NAME], [stt:NAME], "
-                       "[tts:NAME], [llm:NAME], [tool:NAME])");
+                       "unknown group (known: [talkingbits], [sip], [media], [agent:NAME], "
+                       "[stt:NAME], [tts:NAME], [llm:NAME], [tool:NAME])");
   }
 }
 
@@ -310,6 +343,8 @@ read_groups (Builder *b)
   g_auto(GStrv) groups = g_key_file_get_groups (b->file->keyfile, NULL);
 
   read_talkingbits (b);
+  tb_config_read_sip (&b->config->sip, b->file->keyfile, b->problems);
+  tb_config_read_media (&b->config->media, b->file->keyfile, &b->config->sip, b->problems);
   for (guint i = 0; groups[i]; i++) {
     const char *group = groups[i];
     const char *colon = strchr (group, ':');
@@ -319,7 +354,7 @@ read_groups (Builder *b)
     TbPluginKind kind;
 
     if (spec && !spec->named)
-      continue; /* [talkingbits], read above */
+      continue; /* [talkingbits], [sip], [media]: read above */
     if ((spec || tb_plugin_kind_from_string (prefix, &kind)) && !is_word (name, NAME_CHARS)) {
       tb_problems_add (b->problems, group, NULL,
                        "needs a name after '%s:' (letters, digits, '-', '_', '.')", prefix);
@@ -340,16 +375,15 @@ tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error)
 {
   g_autoptr(TbProblems) problems = tb_problems_new (file->path, file->text);
   g_autoptr(TbConfig) config = g_new0 (TbConfig, 1);
-  Builder b = { file, registry, problems, config, NULL };
+  Builder b = { file, registry, problems, config };
 
   g_atomic_ref_count_init (&config->ref);
   config->path = g_strdup (file->path);
   config->agents = g_ptr_array_new_with_free_func ((GDestroyNotify) agent_free);
   config->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) provider_free);
-  b.number_owner = g_hash_table_new (g_str_hash, g_str_equal);
+  config->numbers = g_hash_table_new (g_str_hash, g_str_equal);
 
   read_groups (&b);
-  g_hash_table_unref (b.number_owner);
 
   if (!tb_problems_to_error (problems, error))
     return NULL;

@@ -18,7 +18,27 @@ typedef struct {
   char **tts;
   char **llm;
   char **tools;
+  char *greeting_file;     /* NULL when unset */
+  guint answer_delay_ms;
 } TbAgentConfig;
+
+typedef struct {
+  char **listen;           /* HOST:PORT, each on UDP and TCP            */
+  char *public_address;    /* NULL when unset                           */
+  char *user_agent;
+  guint max_calls;
+  GPtrArray *trusted;      /* GInetAddressMask *                        */
+} TbSipConfig;
+
+typedef struct {
+  guint rtp_first, rtp_last;
+  char *rtp_address;       /* bind address of RTP sockets               */
+  guint rtp_timeout_s;
+  GPtrArray *codecs;       /* const TbCodec *, NULL-terminated          */
+  guint sample_rate;
+  char *inbound_filter;    /* NULL when unset                           */
+  char *outbound_filter;
+} TbMediaConfig;
 
 typedef struct {
   TbPluginKind kind;
@@ -33,6 +53,11 @@ typedef struct {
   char *path;
   char **plugin_path;      /* directories from [talkingbits] plugin-path */
   char *default_agent;     /* NULL when unset                            */
+  guint workers;           /* 0: one per CPU                             */
+  char *recordings_dir;    /* NULL: calls are not recorded               */
+  TbSipConfig sip;
+  TbMediaConfig media;
+  GHashTable *numbers;     /* number -> TbAgentConfig *                  */
   GPtrArray *agents;       /* TbAgentConfig *                            */
   GPtrArray *providers;    /* TbProviderConfig *, every one in use       */
 } TbConfig;
@@ -68,6 +93,8 @@ TbConfig *tb_config_ref (TbConfig *config);
 void tb_config_unref (TbConfig *config);
 
 const TbAgentConfig *tb_config_find_agent (TbConfig *config, const char *name);
+/* The agent that answers @number: its binding, else the default agent. */
+const TbAgentConfig *tb_config_route (TbConfig *config, const char *number);
 const TbProviderConfig *tb_config_find_provider (TbConfig *config, TbPluginKind kind,
                                                  const char *name);
 

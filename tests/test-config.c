@@ -3,6 +3,7 @@
 #include "config.h"
 #include "config-schema.h"
 #include "settings.h"
+#include "codec.h"
 #include "test-util.h"
 
 #include <string.h>
@@ -125,6 +126,42 @@ test_valid (Fixture *f, gconstpointer data)
   g_assert_nonnull (booking);
   g_assert_cmpstr (tb_settings_get_string (booking->settings, "url"), ==, "http://127.0.0.1:9/book");
   g_assert_cmpuint (config->providers->len, ==, 5);
+
+  /* Routing: bound numbers, then the default agent. */
+  g_assert_true (tb_config_route (config, "+15550100") == agent);
+  g_assert_true (tb_config_route (config, "9999") == agent);
+}
+
+static void
+test_telephony (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TbConfig) config = load (f,
+    "[sip]\nlisten=127.0.0.1:5080;[::1]\nmax-calls=20\ntrusted=10.1.0.0/16;192.0.2.7\n"
+    "[media]\nrtp-ports=40000-40100\ncodecs=G722;PCMA\nsample-rate=8000\n"
+    "[agent:a]\nnumbers=1000\n", &error);
+  g_autoptr(GInetAddress) inside = g_inet_address_new_from_string ("10.1.200.3");
+  g_autoptr(GInetAddress) outside = g_inet_address_new_from_string ("10.2.0.1");
+  gboolean matched = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->sip.listen[1], ==, "[::1]");
+  g_assert_cmpuint (config->sip.max_calls, ==, 20);
+  g_assert_cmpuint (config->sip.trusted->len, ==, 2);
+  g_assert_true (g_inet_address_mask_matches (g_ptr_array_index (config->sip.trusted, 0), inside));
+  for (guint i = 0; i < config->sip.trusted->len; i++)
+    matched |= g_inet_address_mask_matches (g_ptr_array_index (config->sip.trusted, i), outside);
+  g_assert_false (matched);
+  g_assert_cmpuint (config->media.rtp_first, ==, 40000);
+  g_assert_cmpuint (config->media.rtp_last, ==, 40100);
+  g_assert_cmpstr (config->media.rtp_address, ==, "127.0.0.1");
+  g_assert_cmpstr (((const TbCodec *) g_ptr_array_index (config->media.codecs, 0))->encoding_name,
+                   ==, "G722");
+  g_assert_cmpuint (config->media.sample_rate, ==, 8000);
+  g_assert_cmpuint (config->media.rtp_timeout_s, ==, 30);
+  /* No default agent: an unbound number has no agent. */
+  g_assert_null (tb_config_route (config, "2000"));
+  g_assert_nonnull (tb_config_route (config, "1000"));
 }
 
 typedef struct {
@@ -158,12 +195,8 @@ static const ErrorCase error_cases[] = {
     "[llm:testllm] stream: expected true or false, got 'maybe'" },
   { "wrong-choice", AGENT_OK "[llm:testllm]\nformat=mp3\n",
     "[llm:testllm] format: expected one of pcm, ulaw, got 'mp3'" },
-  { "missing-required-core", "[agent:a]\nstt=teststt\ntts=testtts\n",
-    "test.conf:1: [agent:a] llm: required key is missing" },
   { "missing-required-plugin", AGENT_OK "tools=testtool\n",
     "[tool:testtool] url: required key is missing" },
-  { "empty-chain", "[agent:a]\nstt=teststt\ntts=testtts\nllm=\n",
-    "test.conf:4: [agent:a] llm: names no provider" },
   { "undefined-provider", "[agent:a]\nstt=teststt\ntts=testtts\nllm=gpt\n",
     "test.conf:4: [agent:a] llm: no llm provider 'gpt': there is no [llm:gpt] group and no llm plugin 'gpt' is loaded" },
   { "undefined-tool", AGENT_OK "tools=booking\n",
@@ -184,6 +217,22 @@ static const ErrorCase error_cases[] = {
     "test.conf:7: [agent:b] numbers: number 1000 is already bound to agent 'a'" },
   { "bad-number", "[agent:a]\nnumbers=10 00\nstt=teststt\ntts=testtts\nllm=testllm\n",
     "test.conf:2: [agent:a] numbers: '10 00' is not a phone number or SIP user" },
+  { "bad-listen", "[sip]\nlisten=localhost:5060\n",
+    "test.conf:2: [sip] listen: 'localhost:5060' is not an IP address with an optional :PORT" },
+  { "bad-listen-port", "[sip]\nlisten=127.0.0.1:99999\n",
+    "[sip] listen: '127.0.0.1:99999' is not an IP address" },
+  { "bad-trusted", "[sip]\ntrusted=10.0.0.0/33\n",
+    "test.conf:2: [sip] trusted: '10.0.0.0/33' is neither a network (CIDR)" },
+  { "bad-max-calls", "[sip]\nmax-calls=0\n",
+    "[sip] max-calls: 0 is out of range (1 to 100000)" },
+  { "bad-rtp-ports", "[media]\nrtp-ports=30000-20000\n",
+    "test.conf:2: [media] rtp-ports: expected FIRST-LAST with 1024 <= FIRST < LAST <= 65535, got '30000-20000'" },
+  { "bad-codec", "[media]\ncodecs=PCMU;G729\n",
+    "[media] codecs: unknown codec 'G729' (known: PCMU, PCMA, G722)" },
+  { "bad-sample-rate", "[media]\nsample-rate=44100\n",
+    "[media] sample-rate: expected one of 8000, 16000, 24000, 48000, got '44100'" },
+  { "missing-greeting-file", AGENT_OK "greeting-file=/nonexistent/greeting.wav\n",
+    "test.conf:6: [agent:a] greeting-file: /nonexistent/greeting.wav is not a readable file" },
   { "syntax", "[agent:a]\nstt=teststt\nthis line is not keyfile\n",
     "test.conf:3: syntax error" },
   { "no-group", "stt=teststt\n", "test.conf:1: syntax error" },
@@ -287,6 +336,7 @@ main (int argc, char **argv)
 
     g_test_add (path, Fixture, &error_cases[i], fixture_set_up, test_error, fixture_tear_down);
   }
+  g_test_add ("/config/telephony", Fixture, NULL, fixture_set_up, test_telephony, fixture_tear_down);
   g_test_add ("/config/all-problems", Fixture, NULL, fixture_set_up, test_all_problems,
               fixture_tear_down);
   g_test_add ("/config/secret-not-in-messages", Fixture, NULL, fixture_set_up,
