@@ -23,8 +23,8 @@ static const TbConfigKey talkingbits_keys[] = {
 };
 
 static const TbConfigKey sip_keys[] = {
-  { .name = "listen", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "0.0.0.0:5060",
-    .help = "Addresses (HOST:PORT) where SIP is received over UDP and TCP" },
+  { .name = "listen", .type = TB_CONFIG_TYPE_STRING, .default_value = "0.0.0.0:5060",
+    .help = "Address (IP:PORT) where SIP is received over UDP and TCP" },
   { .name = "public-address", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
     .help = "Address put in Contact and SDP when the server is behind NAT; empty: the listen address" },
   { .name = "user-agent", .type = TB_CONFIG_TYPE_STRING, .default_value = "Talkingbits",

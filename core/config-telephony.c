@@ -86,24 +86,19 @@ tb_config_read_sip (TbSipConfig *sip, GKeyFile *keyfile, TbProblems *problems)
   g_auto(GStrv) trusted = tb_settings_dup_strv (s, "trusted");
   const char *text;
 
-  sip->listen = tb_settings_dup_strv (s, "listen");
+  text = tb_settings_get_string (s, "listen");
+  if (!tb_config_split_host_port (text, 5060, &sip->listen_host, &sip->listen_port) ||
+      !g_hostname_is_ip_address (sip->listen_host)) {
+    tb_problems_add (problems, "sip", "listen", "'%s' is not an IP address with an optional :PORT",
+                     text ? text : "");
+    g_clear_pointer (&sip->listen_host, g_free);
+  }
   text = tb_settings_get_string (s, "public-address");
   sip->public_address = text && *text ? g_strdup (text) : NULL;
   sip->user_agent = g_strdup (tb_settings_get_string (s, "user-agent"));
   sip->max_calls = (guint) tb_settings_get_int (s, "max-calls");
   sip->trusted = g_ptr_array_new_with_free_func (g_object_unref);
 
-  if (!sip->listen[0])
-    tb_problems_add (problems, "sip", "listen", "names no address");
-  for (guint i = 0; sip->listen[i]; i++) {
-    g_autofree char *host = NULL;
-    guint port;
-
-    if (!tb_config_split_host_port (sip->listen[i], 5060, &host, &port) ||
-        !g_hostname_is_ip_address (host))
-      tb_problems_add (problems, "sip", "listen",
-                       "'%s' is not an IP address with an optional :PORT", sip->listen[i]);
-  }
   for (guint i = 0; trusted[i]; i++)
     add_trusted (sip->trusted, trusted[i], problems);
 }
@@ -142,11 +137,8 @@ tb_config_read_media (TbMediaConfig *media, GKeyFile *keyfile, const TbSipConfig
     if (!g_hostname_is_ip_address (text))
       tb_problems_add (problems, "media", "rtp-address", "'%s' is not an IP address", text);
     media->rtp_address = g_strdup (text);
-  } else if (sip->listen && sip->listen[0]) {
-    guint port;
-
-    if (!tb_config_split_host_port (sip->listen[0], 5060, &media->rtp_address, &port))
-      media->rtp_address = g_strdup ("0.0.0.0");
+  } else {
+    media->rtp_address = g_strdup (sip->listen_host ? sip->listen_host : "0.0.0.0");
   }
   media->rtp_timeout_s = (guint) tb_settings_get_int (s, "rtp-timeout");
 
@@ -178,7 +170,7 @@ tb_config_read_media (TbMediaConfig *media, GKeyFile *keyfile, const TbSipConfig
 void
 tb_sip_config_clear (TbSipConfig *sip)
 {
-  g_clear_pointer (&sip->listen, g_strfreev);
+  g_clear_pointer (&sip->listen_host, g_free);
   g_clear_pointer (&sip->public_address, g_free);
   g_clear_pointer (&sip->user_agent, g_free);
   g_clear_pointer (&sip->trusted, g_ptr_array_unref);

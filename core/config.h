@@ -23,7 +23,8 @@ typedef struct {
 } TbAgentConfig;
 
 typedef struct {
-  char **listen;           /* HOST:PORT, each on UDP and TCP            */
+  char *listen_host;       /* IP address SIP binds to, UDP and TCP      */
+  guint listen_port;
   char *public_address;    /* NULL when unset                           */
   char *user_agent;
   guint max_calls;
