@@ -1,0 +1,209 @@
+/* media-receive.c — caller -> dialog: RTP from the socket, reordered,
+ * decoded by GStreamer elements on this thread, cut into 20 ms frames; RFC
+ * 4733 events become digits; silence from the peer becomes a timeout. */
+#define G_LOG_DOMAIN "tb-media"
+
+#include "media-session-private.h"
+#include "media-filter.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+/* Packets read per wake-up at most, so that a flood on one call cannot
+ * starve the other calls of its worker; the rest wait for the next turn. */
+#define MAX_PACKETS_PER_WAKEUP 64
+
+static void
+on_decoded (const guint8 *data, gsize size, gpointer user_data)
+{
+  TbMediaSession *session = user_data;
+
+  tb_media_bytes_append (&session->decoded, data, size);
+}
+
+TbMediaChain *
+tb_media_receive_chain_new (TbMediaSession *session, const TbCodec *codec, GError **error)
+{
+  g_autoptr(GstCaps) input = gst_caps_from_string (codec->caps);
+  g_autoptr(GstCaps) output = tb_media_raw_caps (session->frame_rate);
+  g_autofree char *name = g_strdup_printf ("inbound-%s", codec->encoding_name);
+  GstElement *elements[8];
+  guint n = 0;
+  gboolean ok;
+
+  ok = (elements[n++] = tb_media_make (codec->decoder, error)) &&
+       (elements[n++] = tb_media_make ("audioconvert", error)) &&
+       (elements[n++] = tb_media_make ("audioresample", error)) &&
+       (elements[n++] = tb_media_make ("capsfilter", error));
+  if (ok)
+    g_object_set (elements[n - 1], "caps", output, NULL);
+  /* The filter sees the frames' format; whatever it puts out is brought
+   * back to it. */
+  if (ok && session->inbound_filter)
+    ok = (elements[n++] = tb_media_filter_new ("inbound filter", session->inbound_filter, error)) &&
+         (elements[n++] = tb_media_make ("audioconvert", error)) &&
+         (elements[n++] = tb_media_make ("audioresample", error)) &&
+         (elements[n++] = tb_media_make ("capsfilter", error));
+  if (!ok) {
+    for (guint i = 0; i + 1 < n; i++)
+      gst_object_unref (gst_object_ref_sink (elements[i]));
+    return NULL;
+  }
+  if (session->inbound_filter)
+    g_object_set (elements[n - 1], "caps", output, NULL);
+
+  return tb_media_chain_new (GST_BIN (session->pipeline), name, input, TB_REORDER_MAX_PAYLOAD,
+                             elements, n, on_decoded, session, error);
+}
+
+static gboolean
+report_digit (TbMediaSession *session, const TbDtmfDigit *digit)
+{
+  g_debug ("media %s: DTMF %c, %u ms", session->name, digit->digit, digit->duration_ms);
+  if (session->callbacks.dtmf)
+    session->callbacks.dtmf (digit->digit, digit->duration_ms, session->user_data);
+  return !session->freed;
+}
+
+static void
+receive_event (TbMediaSession *session, const TbRtpPacket *packet)
+{
+  TbRtpEvent event;
+  TbDtmfDigit digits[2];
+  guint n;
+
+  if (!tb_rtp_event_parse (packet->payload, packet->payload_size, &event))
+    return;
+  n = tb_dtmf_receiver_event (&session->dtmf_in, packet->timestamp, session->codec->clock_rate,
+                              &event, digits);
+  for (guint i = 0; i < n && report_digit (session, &digits[i]); i++)
+    ;
+}
+
+static void
+deliver_frames (TbMediaSession *session)
+{
+  gsize frame_bytes = session->frame_samples * sizeof (gint16);
+  gsize done = 0;
+
+  while (session->decoded.len - done >= frame_bytes) {
+    session->stats.frames_delivered++;
+    if (session->callbacks.frame)
+      session->callbacks.frame ((const gint16 *) (session->decoded.data + done),
+                                session->frame_samples, session->user_data);
+    if (session->freed)
+      return;
+    done += frame_bytes;
+  }
+  tb_media_bytes_consume (&session->decoded, done);
+}
+
+static void
+receive_audio (TbMediaSession *session, const TbRtpPacket *packet)
+{
+  const TbCodec *codec = session->codec;
+  TbDtmfDigit digit;
+
+  /* Audio after an event whose end packets never came: the key is up. */
+  if (tb_dtmf_receiver_audio (&session->dtmf_in, codec->clock_rate, &digit) &&
+      !report_digit (session, &digit))
+    return;
+  if (!tb_media_chain_push (session->decoder, packet->payload, packet->payload_size,
+                            gst_util_uint64_scale (packet->payload_size, TB_MEDIA_FRAME_MS * GST_MSECOND,
+                                                   codec->bytes_per_20ms)))
+    return;
+  deliver_frames (session);
+}
+
+static void
+receive_in_order (TbMediaSession *session, const TbRtpPacket *packet)
+{
+  if (packet->payload_type == session->payload_type)
+    receive_audio (session, packet);
+  else
+    receive_event (session, packet);
+}
+
+static void
+receive_datagram (TbMediaSession *session, const guint8 *data, gsize size)
+{
+  TbRtpPacket packet;
+  const TbRtpPacket *ready;
+
+  if (!tb_rtp_parse (data, size, &packet) || packet.payload_size == 0 ||
+      (packet.payload_type != session->payload_type &&
+       packet.payload_type != session->dtmf_payload_type)) {
+    session->stats.packets_invalid++;
+    return;
+  }
+  session->stats.packets_received++;
+  session->last_received_us = g_source_get_time (session->socket_source);
+
+  if (!session->have_remote_ssrc || packet.ssrc != session->remote_ssrc) {
+    /* A new source (the peer restarted, or a transfer): a new sequence. */
+    tb_reorder_reset (session->reorder);
+    session->have_remote_ssrc = TRUE;
+    session->remote_ssrc = packet.ssrc;
+  }
+
+  switch (tb_reorder_push (session->reorder, &packet)) {
+  case TB_REORDER_IN_ORDER:
+    receive_in_order (session, &packet);
+    break;
+  case TB_REORDER_KEPT:
+    while (!session->freed && (ready = tb_reorder_pop (session->reorder)))
+      receive_in_order (session, ready);
+    break;
+  case TB_REORDER_DROPPED:
+    break;
+  }
+}
+
+static gboolean
+on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  TbMediaSession *session = user_data;
+
+  tb_media_session_enter (session);
+  for (guint i = 0; i < MAX_PACKETS_PER_WAKEUP && !session->freed; i++) {
+    /* recv() rather than g_socket_receive(): "nothing more to read" is the
+     * normal end of every wake-up and should not allocate a GError. */
+    gssize size = recv (session->fd, session->datagram, sizeof session->datagram, MSG_DONTWAIT);
+
+    if (size < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        g_debug ("media %s: receive: %s", session->name, g_strerror (errno));
+      break;
+    }
+    receive_datagram (session, session->datagram, size);
+  }
+  tb_media_session_leave (session);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+tb_media_receive_start (TbMediaSession *session)
+{
+  session->socket_source = g_socket_create_source (session->socket, G_IO_IN, NULL);
+  g_source_set_name (session->socket_source, "tb-media rtp");
+  g_source_set_callback (session->socket_source, G_SOURCE_FUNC (on_readable), session, NULL);
+  g_source_attach (session->socket_source, session->context);
+}
+
+void
+tb_media_receive_check_timeout (TbMediaSession *session, gint64 now_us)
+{
+  gboolean peer_sends = session->direction == TB_MEDIA_SENDRECV ||
+                        session->direction == TB_MEDIA_RECVONLY;
+
+  if (session->rtp_timeout_ms == 0 || session->timed_out || !peer_sends)
+    return;
+  if (now_us - session->last_received_us < (gint64) session->rtp_timeout_ms * 1000)
+    return;
+  session->timed_out = TRUE;
+  g_debug ("media %s: no RTP for %u ms", session->name, session->rtp_timeout_ms);
+  if (session->callbacks.timeout)
+    session->callbacks.timeout (session->user_data);
+}

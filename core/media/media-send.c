@@ -1,0 +1,231 @@
+/* media-send.c — dialog -> caller: queued audio (or silence) sent as one
+ * RTP packet per 20 ms on a drift-free pacer, encoded by GStreamer elements
+ * on this thread; RFC 4733 events for DTMF. */
+#define G_LOG_DOMAIN "tb-media"
+
+#include "media-session-private.h"
+#include "media-filter.h"
+#include "pacer.h"
+
+#include <string.h>
+
+/* The encoder's output for silence is taken as steady once this many
+ * packets in a row came out the same; from then on it is sent as is and the
+ * elements rest until there is audio again. */
+#define SAME_PAYLOADS_FOR_IDLE 3
+
+static void
+on_encoded (const guint8 *data, gsize size, gpointer user_data)
+{
+  TbMediaSession *session = user_data;
+
+  tb_media_bytes_append (&session->encoded, data, size);
+}
+
+TbMediaChain *
+tb_media_send_chain_new (TbMediaSession *session, const TbCodec *codec, GError **error)
+{
+  g_autoptr(GstCaps) input = tb_media_raw_caps (session->frame_rate);
+  g_autoptr(GstCaps) coded = tb_media_raw_caps (codec->sample_rate);
+  g_autofree char *name = g_strdup_printf ("outbound-%s", codec->encoding_name);
+  GstElement *elements[5];
+  guint n = 0;
+  gboolean ok = TRUE;
+
+  if (session->outbound_filter)
+    ok = (elements[n++] = tb_media_filter_new ("outbound filter", session->outbound_filter, error)) != NULL;
+  ok = ok &&
+       (elements[n++] = tb_media_make ("audioconvert", error)) &&
+       (elements[n++] = tb_media_make ("audioresample", error)) &&
+       (elements[n++] = tb_media_make ("capsfilter", error)) &&
+       (elements[n++] = tb_media_make (codec->encoder, error));
+  if (!ok) {
+    for (guint i = 0; i + 1 < n; i++)
+      gst_object_unref (gst_object_ref_sink (elements[i]));
+    return NULL;
+  }
+  g_object_set (elements[n - 2], "caps", coded, NULL);
+
+  return tb_media_chain_new (GST_BIN (session->pipeline), name, input,
+                             session->frame_samples * sizeof (gint16), elements, n,
+                             on_encoded, session, error);
+}
+
+static void
+encode (TbMediaSession *session, const gint16 *frame)
+{
+  tb_media_chain_push (session->encoder, (const guint8 *) frame,
+                       session->frame_samples * sizeof (gint16), TB_MEDIA_FRAME_MS * GST_MSECOND);
+}
+
+void
+tb_media_send_reset (TbMediaSession *session)
+{
+  session->encoded.len = 0;
+  session->idle = FALSE;
+  session->same_payloads = 0;
+  g_free (session->idle_payload);
+  session->idle_payload = g_malloc (session->codec->bytes_per_20ms);
+  /* A codec without a silent byte value (G.722) cannot be padded when the
+   * resampler has not given enough yet: encode a frame of silence ahead, so
+   * the encoder's output stays a frame ahead of what is sent. */
+  if (session->codec->id == TB_CODEC_G722)
+    encode (session, session->silence);
+}
+
+static void
+send_packet (TbMediaSession *session, guint8 payload_type, gboolean marker, guint32 timestamp,
+             const guint8 *payload, gsize size)
+{
+  TbRtpPacket header = {
+    .marker = marker,
+    .payload_type = payload_type,
+    .seq = session->seq++,
+    .timestamp = timestamp,
+    .ssrc = session->ssrc,
+  };
+  g_autoptr(GError) error = NULL;
+
+  tb_rtp_write_header (session->packet, &header);
+  memcpy (session->packet + TB_RTP_HEADER_SIZE, payload, size);
+  if (g_socket_send_to (session->socket, session->remote, (const char *) session->packet,
+                        TB_RTP_HEADER_SIZE + size, NULL, &error) < 0) {
+    /* Once per session above debug level: a peer that went away would
+     * otherwise log 50 lines a second. */
+    if (!session->send_failed)
+      g_warning ("media %s: cannot send RTP: %s", session->name, error->message);
+    else
+      g_debug ("media %s: cannot send RTP: %s", session->name, error->message);
+    session->send_failed = TRUE;
+    return;
+  }
+  session->stats.packets_sent++;
+}
+
+/* The next packet's worth of encoded audio for @frame, or NULL. */
+static const guint8 *
+encoded_payload (TbMediaSession *session, const gint16 *frame)
+{
+  const TbCodec *codec = session->codec;
+  gsize need = codec->bytes_per_20ms;
+
+  if (session->idle && frame == session->silence)
+    return session->idle_payload;
+
+  encode (session, frame);
+  if (session->encoded.len < need) {
+    if (codec->id == TB_CODEC_G722) {
+      g_debug ("media %s: encoder %" G_GSIZE_FORMAT " bytes short", session->name,
+               need - session->encoded.len);
+      return NULL;
+    }
+    /* The resampler holds back a few samples at the start. */
+    g_debug ("media %s: %" G_GSIZE_FORMAT " bytes of padding", session->name,
+             need - session->encoded.len);
+    while (session->encoded.len < need)
+      tb_media_bytes_append (&session->encoded, &codec->silence_byte, 1);
+  }
+  if (session->encoded.len > 4 * need)  /* never expected; bounds the lag */
+    tb_media_bytes_consume (&session->encoded, session->encoded.len - need);
+
+  if (frame == session->silence &&
+      memcmp (session->idle_payload, session->encoded.data, need) == 0) {
+    if (++session->same_payloads + 1 >= SAME_PAYLOADS_FOR_IDLE)
+      session->idle = TRUE;
+  } else {
+    session->same_payloads = 0;
+    memcpy (session->idle_payload, session->encoded.data, need);
+  }
+  return session->encoded.data;
+}
+
+static void
+send_audio (TbMediaSession *session, const gint16 *frame)
+{
+  const guint8 *payload = encoded_payload (session, frame);
+  gboolean from_encoder = payload == session->encoded.data;
+
+  if (!payload)
+    return;
+  send_packet (session, session->payload_type, session->marker, session->timestamp,
+               payload, session->codec->bytes_per_20ms);
+  session->marker = FALSE;
+  if (from_encoder)
+    tb_media_bytes_consume (&session->encoded, session->codec->bytes_per_20ms);
+}
+
+/* The next frame of queued audio, or the silence frame. */
+static const gint16 *
+take_frame (TbMediaSession *session)
+{
+  gsize frame_bytes = session->frame_samples * sizeof (gint16);
+  gsize size = MIN (frame_bytes, session->queue.len);
+
+  if (size == 0)
+    return session->silence;
+  memcpy (session->frame, session->queue.data, size);
+  memset ((guint8 *) session->frame + size, 0, frame_bytes - size);
+  tb_media_bytes_consume (&session->queue, size);
+  return session->frame;
+}
+
+static void
+send_event (TbMediaSession *session, gboolean sending)
+{
+  TbRtpEvent event;
+  guint32 timestamp;
+  gboolean marker;
+  guint8 payload[TB_RTP_EVENT_SIZE];
+
+  if (!tb_dtmf_sender_tick (&session->dtmf_out, session->timestamp,
+                            session->codec->clock_rate / (1000 / TB_MEDIA_FRAME_MS),
+                            &event, &timestamp, &marker)) {
+    /* The pause between two keys. */
+    if (sending)
+      send_audio (session, session->silence);
+    return;
+  }
+  tb_rtp_event_write (payload, &event);
+  if (sending)
+    send_packet (session, session->dtmf_payload_type, marker, timestamp, payload, sizeof payload);
+}
+
+static gboolean
+on_tick (guint skipped, gpointer user_data)
+{
+  TbMediaSession *session = user_data;
+  guint32 per_packet = session->codec->clock_rate / (1000 / TB_MEDIA_FRAME_MS);
+  /* On hold (or before the peer gave an address) the queue still plays
+   * out in real time, into nowhere, so the dialog's timing holds. */
+  gboolean sending = session->remote &&
+                     (session->direction == TB_MEDIA_SENDRECV ||
+                      session->direction == TB_MEDIA_SENDONLY);
+
+  tb_media_session_enter (session);
+  session->timestamp += skipped * per_packet;
+  tb_media_receive_check_timeout (session, g_source_get_time (session->pacer));
+
+  if (!session->freed && tb_dtmf_sender_busy (&session->dtmf_out)) {
+    /* The audio queue waits while keys are sent (RFC 4733 2.5.1.4). */
+    send_event (session, sending);
+  } else if (!session->freed) {
+    const gint16 *frame = take_frame (session);
+
+    if (sending)
+      send_audio (session, frame);
+    if (session->draining && session->queue.len == 0) {
+      session->draining = FALSE;
+      if (session->callbacks.drained)
+        session->callbacks.drained (session->user_data);
+    }
+  }
+  session->timestamp += per_packet;
+  return tb_media_session_leave (session);
+}
+
+void
+tb_media_send_start (TbMediaSession *session)
+{
+  session->pacer = tb_pacer_source_new (TB_MEDIA_FRAME_MS * 1000, on_tick, session);
+  g_source_attach (session->pacer, session->context);
+}

@@ -1,0 +1,104 @@
+/* media-session-private.h — the state of a media session, shared by its
+ * receiving half (media-receive.c) and its sending half (media-send.c). */
+#pragma once
+
+#include "media-session.h"
+#include "media-chain.h"
+#include "reorder.h"
+#include "dtmf.h"
+
+/* Growable sample or byte buffers that are reused, so the steady state of a
+ * call allocates nothing. */
+typedef struct {
+  guint8 *data;
+  gsize len;
+  gsize capacity;
+} TbMediaBytes;
+
+void tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size);
+void tb_media_bytes_consume (TbMediaBytes *bytes, gsize size);
+void tb_media_bytes_clear (TbMediaBytes *bytes);
+
+struct _TbMediaSession {
+  /* From the parameters. */
+  GMainContext *context;
+  GSocket *socket;
+  int fd;
+  guint local_port;
+  TbMediaCallbacks callbacks;
+  gpointer user_data;
+  char *name;
+  const TbCodec *codec;
+  guint8 payload_type;
+  gint dtmf_payload_type;
+  GSocketAddress *remote;      /* NULL when the peer gave no address (hold) */
+  TbMediaDirection direction;
+  guint frame_rate;
+  guint frame_samples;         /* frame_rate / 50 */
+  char *inbound_filter;
+  char *outbound_filter;
+  guint rtp_timeout_ms;
+
+  GstElement *pipeline;
+  TbMediaChain *decoder;       /* payload -> frames at frame_rate */
+  TbMediaChain *encoder;       /* frames -> payload bytes */
+  GSource *socket_source;
+  GSource *pacer;
+
+  /* tb_media_session_free() from inside a callback is deferred until the
+   * dispatch that called it unwinds. */
+  guint busy;
+  gboolean freed;
+
+  /* Receiving. */
+  TbReorder *reorder;
+  gboolean have_remote_ssrc;
+  guint32 remote_ssrc;
+  gint64 last_received_us;
+  gboolean timed_out;
+  TbDtmfReceiver dtmf_in;
+  TbMediaBytes decoded;        /* samples not yet delivered as a frame */
+  guint8 datagram[2048];
+
+  /* Sending. */
+  guint32 ssrc;
+  guint16 seq;
+  guint32 timestamp;
+  gboolean marker;             /* the next audio packet starts a talkspurt */
+  TbMediaBytes queue;          /* samples from play() */
+  gboolean draining;           /* drained() is owed when the queue empties */
+  TbMediaBytes encoded;        /* encoder output not yet sent */
+  gint16 *frame;               /* one frame, for the queue's last bit */
+  gint16 *silence;             /* one frame of zeros */
+  guint8 *idle_payload;        /* the encoder's steady answer to silence */
+  guint same_payloads;         /* how many times in a row it came out */
+  gboolean idle;               /* send idle_payload without encoding */
+  TbDtmfSender dtmf_out;
+  gboolean send_failed;        /* a send error was logged */
+  guint8 packet[TB_RTP_HEADER_SIZE + TB_REORDER_MAX_PAYLOAD];
+
+  TbMediaStats stats;
+};
+
+/* Around every dispatch from the socket or the pacer; leave() returns FALSE
+ * when the session was freed meanwhile (and frees it). */
+void tb_media_session_enter (TbMediaSession *session);
+gboolean tb_media_session_leave (TbMediaSession *session);
+
+/* Media-receive.c: the decoder chain and the socket source. */
+TbMediaChain *tb_media_receive_chain_new (TbMediaSession *session, const TbCodec *codec,
+                                          GError **error);
+void tb_media_receive_start (TbMediaSession *session);
+void tb_media_receive_check_timeout (TbMediaSession *session, gint64 now_us);
+
+/* Media-send.c: the encoder chain and the pacer. */
+TbMediaChain *tb_media_send_chain_new (TbMediaSession *session, const TbCodec *codec,
+                                       GError **error);
+/* After the encoder chain changed or its queue was dropped. */
+void tb_media_send_reset (TbMediaSession *session);
+void tb_media_send_start (TbMediaSession *session);
+
+/* A raw audio caps string for mono S16LE at @rate. */
+GstCaps *tb_media_raw_caps (guint rate);
+/* The element made by @factory, or NULL with an error naming it. */
+GstElement *tb_media_make (const char *factory, GError **error);

@@ -1,0 +1,1074 @@
+/* test-media.c — the media layer with real GStreamer elements on loopback:
+ * RTP port allocation, two media sessions talking to each other for every
+ * codec, pacing, flush, DTMF, garbage, timeouts, filters, direction,
+ * re-negotiation, the DOT dump, and audio files. */
+#include "audio-file.h"
+#include "media-session.h"
+#include "rtp-ports.h"
+#include "rtp.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <math.h>
+#include <string.h>
+
+static char *dot_dir;
+
+/* ---- signal analysis ---------------------------------------------------- */
+
+/* Power of @freq in @samples (Goertzel). */
+static double
+goertzel (const gint16 *samples, gsize n, guint rate, double freq)
+{
+  double coeff = 2 * cos (2 * G_PI * freq / rate);
+  double s1 = 0, s2 = 0;
+
+  for (gsize i = 0; i < n; i++) {
+    double s0 = samples[i] + coeff * s1 - s2;
+
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
+}
+
+static double
+rms (const gint16 *samples, gsize n)
+{
+  double sum = 0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += (double) samples[i] * samples[i];
+  return n ? sqrt (sum / n) : 0;
+}
+
+/* The strongest of a few candidate frequencies around and between the
+ * tone's: 440 must win by far for a clean tone. */
+static void
+assert_tone_440 (const gint16 *samples, gsize n, guint rate)
+{
+  const double others[] = { 220, 330, 550, 660, 880, 1000, 1500 };
+  double at_440 = goertzel (samples, n, rate, 440);
+  guint crossings = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++) {
+    double other = goertzel (samples, n, rate, others[i]);
+
+    if (at_440 < 20 * other)
+      g_error ("440 Hz: %g, %g Hz: %g", at_440, others[i], other);
+  }
+  /* And the zero crossings agree: 880 per second. */
+  for (gsize i = 1; i < n; i++)
+    crossings += (samples[i - 1] < 0) != (samples[i] < 0);
+  g_assert_cmpfloat (fabs (crossings * (double) rate / n - 880), <, 20);
+}
+
+static gint16 *
+make_tone (guint rate, guint ms, gsize *n)
+{
+  gint16 *samples;
+
+  *n = (gsize) rate * ms / 1000;
+  samples = g_new (gint16, *n);
+  for (gsize i = 0; i < *n; i++)
+    samples[i] = 8000 * sin (2 * G_PI * 440 * i / rate);
+  return samples;
+}
+
+/* ---- a peer: a socket, a session and what it got -------------------------- */
+
+typedef struct {
+  GSocket *socket;
+  guint port;
+  TbMediaSession *session;
+  guint frame_rate;
+  GArray *samples;          /* every sample received */
+  guint frames;
+  guint bad_frames;         /* frames of the wrong size */
+  GString *digits;
+  guint n_digits;
+  guint timeouts;
+  gint64 timeout_at;
+  guint drained;
+  gboolean free_in_frame;   /* frees its session from the frame callback */
+} Peer;
+
+static void
+on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  peer->frames++;
+  if (n_samples != peer->frame_rate / 50)
+    peer->bad_frames++;
+  g_array_append_vals (peer->samples, samples, n_samples);
+  if (peer->free_in_frame)
+    g_clear_pointer (&peer->session, tb_media_session_free);
+}
+
+static void
+on_dtmf (char digit, guint duration_ms, gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  g_string_append_c (peer->digits, digit);
+  peer->n_digits++;
+  g_assert_cmpuint (duration_ms, ==, 100);
+}
+
+static void
+on_timeout (gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  peer->timeouts++;
+  peer->timeout_at = g_get_monotonic_time ();
+}
+
+static void
+on_drained (gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  peer->drained++;
+}
+
+static const TbMediaCallbacks callbacks = { on_frame, on_dtmf, on_timeout, on_drained };
+
+static GSocket *
+loopback_socket (guint *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
+  local = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return g_steal_pointer (&socket);
+}
+
+static void
+peer_init (Peer *peer, guint frame_rate)
+{
+  memset (peer, 0, sizeof *peer);
+  peer->socket = loopback_socket (&peer->port);
+  peer->frame_rate = frame_rate;
+  peer->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
+  peer->digits = g_string_new (NULL);
+}
+
+static void
+peer_clear (Peer *peer)
+{
+  g_clear_pointer (&peer->session, tb_media_session_free);
+  g_clear_object (&peer->socket);
+  g_array_unref (peer->samples);
+  g_string_free (peer->digits, TRUE);
+}
+
+typedef struct {
+  TbMediaParams params;
+  GSocketAddress *remote;
+} Params;
+
+static void
+params_init (Params *p, const TbCodec *codec, guint frame_rate, guint remote_port,
+             const char *name)
+{
+  memset (p, 0, sizeof *p);
+  p->remote = g_inet_socket_address_new_from_string ("127.0.0.1", remote_port);
+  p->params.codec = codec;
+  p->params.payload_type = codec->static_payload_type;
+  p->params.dtmf_payload_type = 101;
+  p->params.remote = p->remote;
+  p->params.direction = TB_MEDIA_SENDRECV;
+  p->params.frame_rate = frame_rate;
+  p->params.name = name;
+}
+
+static void
+params_clear (Params *p)
+{
+  g_clear_object (&p->remote);
+}
+
+static void
+peer_start (Peer *peer, const TbMediaParams *params)
+{
+  g_autoptr(GError) error = NULL;
+
+  peer->session = tb_media_session_new (peer->socket, g_main_context_get_thread_default (),
+                                        params, &callbacks, peer, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (peer->session);
+  g_assert_cmpuint (tb_media_session_get_local_port (peer->session), ==, peer->port);
+}
+
+/* Two peers A and B on @codec, A sending to B and B to A. */
+static void
+pair_start (Peer *a, Peer *b, const TbCodec *codec, guint frame_rate)
+{
+  Params pa, pb;
+
+  peer_init (a, frame_rate);
+  peer_init (b, frame_rate);
+  params_init (&pa, codec, frame_rate, b->port, "a");
+  params_init (&pb, codec, frame_rate, a->port, "b");
+  peer_start (a, &pa.params);
+  peer_start (b, &pb.params);
+  params_clear (&pa);
+  params_clear (&pb);
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the thread's context (the test is the worker) for @ms. */
+static void
+run_for (guint ms)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  gboolean done = FALSE;
+  GSource *timer = g_timeout_source_new (ms);
+
+  g_source_set_callback (timer, set_flag, &done, NULL);
+  g_source_attach (timer, context);
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+  g_source_unref (timer);
+}
+
+/* Runs until *@flag is at least @value, for @ms at most. */
+static void
+run_until (const guint *counter, guint value, guint ms)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  gboolean done = FALSE;
+  GSource *timer = g_timeout_source_new (ms);
+
+  g_source_set_callback (timer, set_flag, &done, NULL);
+  g_source_attach (timer, context);
+  while (!done && *counter < value)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  g_source_unref (timer);
+}
+
+static TbMediaStats
+stats_of (Peer *peer)
+{
+  TbMediaStats stats;
+
+  tb_media_session_get_stats (peer->session, &stats);
+  return stats;
+}
+
+/* Frames of @peer from @first on, with the tone in them: the loud run. */
+static void
+loud_span (Peer *peer, guint first, guint *start, guint *end)
+{
+  guint per_frame = peer->frame_rate / 50;
+
+  *start = *end = 0;
+  for (guint f = first; f < peer->frames; f++) {
+    double level = rms (&g_array_index (peer->samples, gint16, f * per_frame), per_frame);
+
+    if (level > 2000) {
+      if (*end == 0)
+        *start = f;
+      *end = f + 1;
+    }
+  }
+}
+
+/* ---- RTP ports -------------------------------------------------------------- */
+
+static void
+test_ports (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  /* A range of 5 even ports, somewhere random so parallel runs do not meet. */
+  guint first = 20000 + 2 * g_random_int_range (0, 10000);
+  g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first - 1, first + 9);
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocketAddress) other_address = g_inet_socket_address_new (loopback, first + 4);
+  g_autoptr(GError) error = NULL;
+  GSocket *sockets[4];
+  guint taken[4];
+  guint port = 0;
+  GSocket *socket;
+
+  /* Another program holds one of them. */
+  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  if (!g_socket_bind (other, other_address, FALSE, &error)) {
+    g_test_skip_printf ("port %u is taken already: %s", first + 4, error->message);
+    return;
+  }
+
+  for (guint i = 0; i < 4; i++) {
+    sockets[i] = tb_rtp_ports_bind (ports, loopback, &taken[i], &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (sockets[i]);
+    g_assert_false (g_socket_get_blocking (sockets[i]));
+    g_assert_cmpuint (taken[i] % 2, ==, 0);
+    g_assert_cmpuint (taken[i], >=, first);
+    g_assert_cmpuint (taken[i], <=, first + 8);
+    g_assert_cmpuint (taken[i], !=, first + 4);
+    for (guint j = 0; j < i; j++)
+      g_assert_cmpuint (taken[i], !=, taken[j]);
+  }
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 4);
+
+  socket = tb_rtp_ports_bind (ports, loopback, &port, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_null (socket);
+  g_clear_error (&error);
+
+  /* A port given back can be taken again. */
+  g_object_unref (sockets[1]);
+  tb_rtp_ports_release (ports, taken[1]);
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 3);
+  sockets[1] = tb_rtp_ports_bind (ports, loopback, &port, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (port, ==, taken[1]);
+
+  for (guint i = 0; i < 4; i++) {
+    g_object_unref (sockets[i]);
+    tb_rtp_ports_release (ports, taken[i]);
+  }
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 0);
+}
+
+static void
+test_ports_ipv6_and_errors (void)
+{
+  g_autoptr(GInetAddress) loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GInetAddress) foreign = g_inet_address_new_from_string ("192.0.2.1");
+  guint first = 20000 + 2 * g_random_int_range (0, 10000);
+  g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first, first + 100);
+  g_autoptr(TbRtpPorts) none = tb_rtp_ports_new (first + 1, first + 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  guint port = 0;
+
+  /* An address that is not ours fails at once, naming the port. */
+  socket = tb_rtp_ports_bind (ports, foreign, &port, &error);
+  g_assert_null (socket);
+  g_assert_nonnull (error);
+  g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE));
+  g_assert_nonnull (strstr (error->message, "RTP port"));
+  g_clear_error (&error);
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 0);
+
+  /* A range without an even port. */
+  socket = tb_rtp_ports_bind (none, foreign, &port, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_clear_error (&error);
+
+  socket = tb_rtp_ports_bind (ports, loopback6, &port, &error);
+  if (!socket) {
+    g_test_skip_printf ("no IPv6 loopback here: %s", error->message);
+    return;
+  }
+  g_assert_cmpint (g_socket_get_family (socket), ==, G_SOCKET_FAMILY_IPV6);
+  tb_rtp_ports_release (ports, port);
+}
+
+/* ---- two sessions talking ------------------------------------------------- */
+
+typedef struct {
+  TbCodecId codec;
+  guint frame_rate;
+} Setup;
+
+static void
+test_tone (gconstpointer data)
+{
+  const Setup *setup = data;
+  guint rate = setup->frame_rate;
+  Peer a, b;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (rate, 1000, &n_tone);
+  guint start, end, per_frame = rate / 50;
+  TbMediaStats stats;
+
+  pair_start (&a, &b, tb_codec_get (setup->codec), rate);
+  /* Some silence first: the sender's idle state must give way to audio. */
+  run_for (200);
+  tb_media_session_play (a.session, tone, n_tone);
+  g_assert_cmpuint (stats_of (&a).samples_queued, ==, n_tone);
+  run_until (&a.drained, 1, 3000);
+  g_assert_cmpuint (a.drained, ==, 1);
+  run_for (200);
+
+  g_assert_cmpuint (b.frames, >, 0);
+  g_assert_cmpuint (b.bad_frames, ==, 0);
+  g_assert_cmpuint (b.samples->len, ==, b.frames * per_frame);
+  loud_span (&b, 0, &start, &end);
+  /* One second of tone is 50 frames; the edges may fall half in. */
+  g_assert_cmpuint (end - start, >=, 49);
+  g_assert_cmpuint (end - start, <=, 51);
+  /* Its middle is a clean 440 Hz well above silence, and before it was silence. */
+  assert_tone_440 (&g_array_index (b.samples, gint16, (start + 5) * per_frame), 40 * per_frame, rate);
+  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, (start + 5) * per_frame), 40 * per_frame),
+                     >, 3000);
+  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, 0), MIN (start, 5) * per_frame), <, 50);
+  g_assert_cmpuint (a.drained, ==, 1);
+
+  stats = stats_of (&b);
+  g_assert_cmpuint (stats.packets_received, >, 50);
+  g_assert_cmpuint (stats.packets_invalid, ==, 0);
+  g_assert_cmpuint (stats.packets_lost, ==, 0);
+  g_assert_cmpuint (stats.frames_delivered, ==, b.frames);
+  g_assert_cmpuint (stats_of (&a).samples_queued, ==, 0);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_pacing (void)
+{
+  Peer a, b;
+  guint64 before, after;
+  gint64 t0, t1;
+  double per_second;
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 16000);
+  run_for (100);
+  before = stats_of (&b).packets_received;
+  t0 = g_get_monotonic_time ();
+  run_for (1000);
+  after = stats_of (&b).packets_received;
+  t1 = g_get_monotonic_time ();
+  per_second = (after - before) * 1e6 / (t1 - t0);
+  g_test_message ("%.1f packets per second", per_second);
+  /* 50 expected; loose, this is not a benchmark. */
+  g_assert_cmpfloat (per_second, >=, 40);
+  g_assert_cmpfloat (per_second, <=, 60);
+  g_assert_cmpuint (stats_of (&a).packets_sent, >=, after);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_flush (gconstpointer data)
+{
+  const Setup *setup = data;
+  guint rate = setup->frame_rate, per_frame = rate / 50;
+  Peer a, b;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (rate, 3000, &n_tone);
+  guint at_flush, start, end, in_flight;
+  TbMediaStats stats;
+
+  pair_start (&a, &b, tb_codec_get (setup->codec), rate);
+  tb_media_session_play (a.session, tone, n_tone);
+  run_for (500);
+  at_flush = b.frames;
+  stats = stats_of (&a);
+  in_flight = stats.packets_sent - stats_of (&b).packets_received;
+  tb_media_session_flush (a.session);
+  g_assert_cmpuint (stats_of (&a).samples_queued, ==, 0);
+  run_for (400);
+
+  /* The tone was there, and is gone right after the flush: what remains is
+   * what was on the wire, the part of a frame B had not completed yet and
+   * the resamplers' delay (a few milliseconds on either side). */
+  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, (at_flush - 5) * per_frame),
+                          5 * per_frame), >, 3000);
+  loud_span (&b, 0, &start, &end);
+  g_test_message ("%u packets in flight, tone until frame %d after the flush",
+                  in_flight, (int) (end - at_flush));
+  g_assert_cmpuint (end, <=, at_flush + in_flight + 2);
+  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, (at_flush + in_flight + 2) * per_frame),
+                          (b.frames - at_flush - in_flight - 2) * per_frame), <, 50);
+  g_assert_cmpuint (b.frames - at_flush, >, 15);
+  /* Flushed audio was not all sent: no drained(). */
+  g_assert_cmpuint (a.drained, ==, 0);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_dtmf (void)
+{
+  Peer a, b;
+  g_autoptr(GError) error = NULL;
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMA), 8000);
+  g_assert_true (tb_media_session_send_dtmf (a.session, "12#", &error));
+  g_assert_no_error (error);
+  run_until (&b.n_digits, 3, 3000);
+  /* Every retransmitted end packet has arrived by now; none repeats a digit. */
+  run_for (300);
+  g_assert_cmpstr (b.digits->str, ==, "12#");
+  g_assert_cmpstr (a.digits->str, ==, "");
+  /* 3 keys of 9 packets each, and audio around them, on one sequence. */
+  g_assert_cmpuint (stats_of (&b).packets_lost, ==, 0);
+  g_assert_cmpuint (stats_of (&b).packets_invalid, ==, 0);
+
+  g_assert_false (tb_media_session_send_dtmf (a.session, "1x", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_dtmf_not_agreed (void)
+{
+  Peer a;
+  Params p;
+  g_autoptr(GError) error = NULL;
+
+  peer_init (&a, 8000);
+  params_init (&p, tb_codec_get (TB_CODEC_PCMU), 8000, 9, "no-dtmf");
+  p.params.dtmf_payload_type = -1;
+  peer_start (&a, &p.params);
+  g_assert_false (tb_media_session_send_dtmf (a.session, "1", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  params_clear (&p);
+  peer_clear (&a);
+}
+
+/* Sends @n datagrams of random bytes to @port, letting the worker read
+ * between bursts so none is lost to a full socket buffer. */
+static void
+send_garbage (GSocket *from, guint port, guint n, gboolean make_invalid)
+{
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  guint8 datagram[300];
+
+  for (guint i = 0; i < n; i++) {
+    gsize size = g_random_int_range (0, sizeof datagram);
+    g_autoptr(GError) error = NULL;
+
+    for (gsize j = 0; j < size; j++)
+      datagram[j] = g_random_int_range (0, 256);
+    if (make_invalid) {
+      switch (i % 3) {
+      case 0:   /* not version 2 */
+        if (size > 0)
+          datagram[0] = (datagram[0] & 0x3F) | (g_random_boolean () ? 0x40 : 0xC0);
+        break;
+      case 1:   /* shorter than a header */
+        size = g_random_int_range (0, TB_RTP_HEADER_SIZE);
+        break;
+      case 2: { /* well formed, with a payload type nobody agreed */
+        TbRtpPacket header = { .payload_type = 96, .seq = i, .ssrc = 42 };
+
+        size = MAX (size, TB_RTP_HEADER_SIZE + 1);
+        tb_rtp_write_header (datagram, &header);
+        break;
+      }
+      }
+    }
+    g_socket_send_to (from, to, (const char *) datagram, size, NULL, &error);
+    g_assert_no_error (error);
+    if (i % 20 == 19)
+      while (g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
+        ;
+  }
+}
+
+static void
+test_garbage (void)
+{
+  Peer a, b;
+  guint port;
+  g_autoptr(GSocket) attacker = loopback_socket (&port);
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (16000, 1000, &n_tone);
+  TbMediaStats stats;
+  guint start, end;
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 16000);
+
+  /* Pure noise: nothing breaks, every datagram is counted one way or the
+   * other (a few random ones do look like PCMU). */
+  send_garbage (attacker, b.port, 3000, FALSE);
+  run_for (100);
+  stats = stats_of (&b);
+  g_assert_cmpuint (stats.packets_invalid, >, 2900);
+  tb_media_session_free (b.session);
+  b.session = NULL;
+  g_array_set_size (b.samples, 0);
+  b.frames = 0;
+  {
+    Params p;
+
+    params_init (&p, tb_codec_get (TB_CODEC_PCMU), 16000, a.port, "b2");
+    peer_start (&b, &p.params);
+    params_clear (&p);
+  }
+
+  /* Invalid datagrams in the middle of a tone: counted, and the tone
+   * comes through whole. */
+  tb_media_session_play (a.session, tone, n_tone);
+  for (guint i = 0; i < 10; i++) {
+    send_garbage (attacker, b.port, 60, TRUE);
+    run_for (60);
+  }
+  run_until (&a.drained, 1, 2000);
+  run_for (200);
+  stats = stats_of (&b);
+  g_assert_cmpuint (stats.packets_invalid, ==, 600);
+  g_assert_cmpuint (stats.packets_lost, ==, 0);
+  g_assert_cmpuint (b.bad_frames, ==, 0);
+  loud_span (&b, 0, &start, &end);
+  g_assert_cmpuint (end - start, >=, 49);
+  assert_tone_440 (&g_array_index (b.samples, gint16, (start + 5) * 320), 40 * 320, 16000);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_timeout (void)
+{
+  Peer a, b;
+  Params p;
+  gint64 stopped;
+
+  peer_init (&a, 8000);
+  peer_init (&b, 8000);
+  params_init (&p, tb_codec_get (TB_CODEC_PCMU), 8000, a.port, "b");
+  p.params.rtp_timeout_ms = 300;
+  peer_start (&b, &p.params);
+  params_clear (&p);
+  params_init (&p, tb_codec_get (TB_CODEC_PCMU), 8000, b.port, "a");
+  peer_start (&a, &p.params);
+  params_clear (&p);
+
+  run_for (500);
+  g_assert_cmpuint (b.timeouts, ==, 0);
+  g_clear_pointer (&a.session, tb_media_session_free);
+  stopped = g_get_monotonic_time ();
+  run_until (&b.timeouts, 1, 2000);
+  g_assert_cmpuint (b.timeouts, ==, 1);
+  g_assert_cmpint (b.timeout_at - stopped, >=, 250000);
+  run_for (400);
+  g_assert_cmpuint (b.timeouts, ==, 1);  /* once */
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_timeout_on_hold (void)
+{
+  Peer b;
+  Params p;
+  g_autoptr(GError) error = NULL;
+  gint64 resumed;
+
+  /* The peer holds us (we only send): its silence is no timeout. */
+  peer_init (&b, 8000);
+  params_init (&p, tb_codec_get (TB_CODEC_PCMU), 8000, 9, "held");
+  p.params.rtp_timeout_ms = 200;
+  p.params.direction = TB_MEDIA_SENDONLY;
+  peer_start (&b, &p.params);
+  run_for (500);
+  g_assert_cmpuint (b.timeouts, ==, 0);
+
+  /* Off hold: the timeout counts from now. */
+  p.params.direction = TB_MEDIA_SENDRECV;
+  resumed = g_get_monotonic_time ();
+  g_assert_true (tb_media_session_update (b.session, &p.params, &error));
+  g_assert_no_error (error);
+  run_until (&b.timeouts, 1, 1000);
+  g_assert_cmpuint (b.timeouts, ==, 1);
+  g_assert_cmpint (b.timeout_at - resumed, >=, 150000);
+  params_clear (&p);
+  peer_clear (&b);
+}
+
+static void
+test_filters (void)
+{
+  Peer a, b;
+  Params pa, pb;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (16000, 500, &n_tone);
+  gint16 loudest = 0;
+
+  /* B hears through a filter that mutes everything. */
+  peer_init (&a, 16000);
+  peer_init (&b, 16000);
+  params_init (&pa, tb_codec_get (TB_CODEC_PCMU), 16000, b.port, "a");
+  params_init (&pb, tb_codec_get (TB_CODEC_PCMU), 16000, a.port, "b");
+  pb.params.inbound_filter = "volume volume=0.0";
+  peer_start (&a, &pa.params);
+  peer_start (&b, &pb.params);
+  tb_media_session_play (a.session, tone, n_tone);
+  run_until (&a.drained, 1, 2000);
+  run_for (200);
+  g_assert_cmpuint (b.frames, >, 25);
+  g_assert_cmpuint (b.bad_frames, ==, 0);
+  for (guint i = 0; i < b.samples->len; i++)
+    loudest = MAX (loudest, ABS (g_array_index (b.samples, gint16, i)));
+  g_assert_cmpint (loudest, ==, 0);
+  /* ... while A, without a filter, hears B's (silent) stream all the same. */
+  g_assert_cmpuint (a.frames, >, 25);
+  params_clear (&pa);
+  params_clear (&pb);
+  peer_clear (&a);
+  peer_clear (&b);
+
+  /* A speaks through a filter that halves the level and changes the format
+   * on the way (the chain converts back). */
+  peer_init (&a, 16000);
+  peer_init (&b, 16000);
+  params_init (&pa, tb_codec_get (TB_CODEC_G722), 16000, b.port, "a");
+  params_init (&pb, tb_codec_get (TB_CODEC_G722), 16000, a.port, "b");
+  pa.params.outbound_filter = "audioconvert ! audio/x-raw,format=F32LE ! volume volume=0.5";
+  peer_start (&a, &pa.params);
+  peer_start (&b, &pb.params);
+  tb_media_session_play (a.session, tone, n_tone);
+  run_until (&a.drained, 1, 2000);
+  run_for (200);
+  {
+    guint start, end;
+    const gint16 *middle;
+    double level;
+
+    loud_span (&b, 0, &start, &end);
+    g_assert_cmpuint (end - start, >=, 20);
+    middle = &g_array_index (b.samples, gint16, (start + 3) * 320);
+    level = rms (middle, 15 * 320);
+    /* 8000 peak is 5657 RMS; halved: 2828. */
+    g_assert_cmpfloat (level, >, 2400);
+    g_assert_cmpfloat (level, <, 3300);
+    assert_tone_440 (middle, 15 * 320, 16000);
+  }
+  params_clear (&pa);
+  params_clear (&pb);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_bad_filters (void)
+{
+  const struct {
+    const char *description;
+    const char *says;
+  } bad[] = {
+    { "nosuchelement ! volume", "nosuchelement" },
+    { "volume volum=0.5", "volum" },
+    { "volume !", "volume !" },
+    { "audiotestsrc ! volume", "one free input" },
+    { "volume audiotestsrc ! fakesink", "audiotestsrc is a source" },
+    { "volume fakesink", "fakesink is a sink" },
+    { "queue", "queue starts a thread" },
+  };
+  Peer a;
+  Params p;
+
+  g_assert_true (tb_media_check_filter ("volume volume=0.5", NULL));
+  g_assert_true (tb_media_check_filter ("audioconvert ! volume ! audioresample", NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (tb_media_check_filter (bad[i].description, &error));
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, bad[i].description));
+    g_assert_nonnull (strstr (error->message, bad[i].says));
+  }
+
+  peer_init (&a, 8000);
+  params_init (&p, tb_codec_get (TB_CODEC_PCMU), 8000, 9, "bad");
+  for (guint out = 0; out < 2; out++) {
+    g_autoptr(GError) error = NULL;
+    TbMediaSession *session;
+
+    p.params.inbound_filter = out ? NULL : "nosuchelement";
+    p.params.outbound_filter = out ? "nosuchelement" : NULL;
+    session = tb_media_session_new (a.socket, NULL, &p.params, &callbacks, &a, &error);
+    g_assert_null (session);
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, out ? "outbound filter 'nosuchelement'"
+                                                  : "inbound filter 'nosuchelement'"));
+  }
+  params_clear (&p);
+  peer_clear (&a);
+}
+
+static void
+test_recvonly (void)
+{
+  Peer a, b;
+  Params pa, pb;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (8000, 400, &n_tone);
+  g_autoptr(GError) error = NULL;
+
+  /* A holds the call (a=sendonly from the peer means we only receive). */
+  peer_init (&a, 8000);
+  peer_init (&b, 8000);
+  params_init (&pa, tb_codec_get (TB_CODEC_PCMU), 8000, b.port, "a");
+  params_init (&pb, tb_codec_get (TB_CODEC_PCMU), 8000, a.port, "b");
+  pa.params.direction = TB_MEDIA_RECVONLY;
+  pb.params.direction = TB_MEDIA_SENDONLY;
+  peer_start (&a, &pa.params);
+  peer_start (&b, &pb.params);
+  tb_media_session_play (a.session, tone, n_tone);
+  run_for (600);
+  g_assert_cmpuint (stats_of (&a).packets_sent, ==, 0);
+  g_assert_cmpuint (stats_of (&b).packets_received, ==, 0);
+  g_assert_cmpuint (b.frames, ==, 0);
+  /* The queue still plays out in time, into nowhere. */
+  g_assert_cmpuint (a.drained, ==, 1);
+  /* B's audio does reach A. */
+  g_assert_cmpuint (a.frames, >, 20);
+  g_assert_cmpuint (stats_of (&b).packets_sent, >, 20);
+
+  /* Off hold: A sends again. */
+  pa.params.direction = TB_MEDIA_SENDRECV;
+  g_assert_true (tb_media_session_update (a.session, &pa.params, &error));
+  g_assert_no_error (error);
+  run_for (200);
+  g_assert_cmpuint (stats_of (&b).packets_received, >, 5);
+  params_clear (&pa);
+  params_clear (&pb);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_update (void)
+{
+  Peer a, b, c;
+  Params pa, pc;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (8000, 600, &n_tone);
+  g_autoptr(GError) error = NULL;
+  guint64 b_before;
+  guint start, end, first;
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 8000);
+  peer_init (&c, 8000);
+  params_init (&pc, tb_codec_get (TB_CODEC_PCMA), 8000, a.port, "c");
+  pc.params.payload_type = 8;
+  peer_start (&c, &pc.params);
+  run_for (200);
+  g_assert_cmpuint (stats_of (&b).packets_received, >, 5);
+  g_assert_cmpuint (stats_of (&c).packets_received, ==, 0);
+
+  /* A re-INVITE moves A's stream to C, on PCMA. */
+  params_init (&pa, tb_codec_get (TB_CODEC_PCMA), 8000, c.port, "a");
+  g_assert_true (tb_media_session_update (a.session, &pa.params, &error));
+  g_assert_no_error (error);
+  while (g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
+    ;
+  b_before = stats_of (&b).packets_received;
+  first = c.frames;
+  tb_media_session_play (a.session, tone, n_tone);
+  run_until (&a.drained, 1, 2000);
+  run_for (200);
+  g_assert_cmpuint (stats_of (&b).packets_received, ==, b_before);
+  g_assert_cmpuint (stats_of (&c).packets_invalid, ==, 0);
+  loud_span (&c, first, &start, &end);
+  g_assert_cmpuint (end - start, >=, 29);
+  assert_tone_440 (&g_array_index (c.samples, gint16, (start + 3) * 160), 20 * 160, 8000);
+
+  /* A's own receiving side now expects PCMA: B's PCMU is not its stream. */
+  {
+    guint64 invalid = stats_of (&a).packets_invalid;
+
+    run_for (100);
+    g_assert_cmpuint (stats_of (&a).packets_invalid, >, invalid);
+  }
+
+  /* The frame rate is the dialog's and cannot change. */
+  pa.params.frame_rate = 16000;
+  g_assert_false (tb_media_session_update (a.session, &pa.params, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+
+  params_clear (&pa);
+  params_clear (&pc);
+  peer_clear (&a);
+  peer_clear (&b);
+  peer_clear (&c);
+}
+
+static void
+test_free_in_callback (void)
+{
+  Peer a, b;
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_G722), 16000);
+  b.free_in_frame = TRUE;
+  run_until (&b.frames, 1, 1000);
+  g_assert_null (b.session);
+  run_for (100);
+  g_assert_cmpuint (b.frames, ==, 1);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
+test_dot_dump (void)
+{
+  Peer a;
+  Params p;
+  g_autofree char *path = g_build_filename (dot_dir, "talkingbits-dot-call.dot", NULL);
+  g_autofree char *dot = NULL;
+
+  peer_init (&a, 16000);
+  params_init (&p, tb_codec_get (TB_CODEC_G722), 16000, 9, "dot-call");
+  p.params.inbound_filter = "volume volume=2";
+  peer_start (&a, &p.params);
+  g_assert_true (g_file_get_contents (path, &dot, NULL, NULL));
+  g_assert_nonnull (strstr (dot, "avdec_g722"));
+  g_assert_nonnull (strstr (dot, "avenc_g722"));
+  g_assert_nonnull (strstr (dot, "volume"));
+  params_clear (&p);
+  peer_clear (&a);
+}
+
+/* ---- audio files ------------------------------------------------------------ */
+
+static void
+test_audio_file (void)
+{
+  g_autofree char *path = g_build_filename (dot_dir, "tone.wav", NULL);
+  g_autoptr(TbWavWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gint16 *tone = NULL;
+  g_autofree gint16 *same = NULL;
+  g_autofree gint16 *resampled = NULL;
+  g_autofree char *contents = NULL;
+  gsize n_tone, n_same = 0, n_resampled = 0, length = 0;
+
+  tone = make_tone (16000, 1000, &n_tone);
+  writer = tb_wav_writer_new (path, 16000, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n_tone; i += 320)
+    g_assert_true (tb_wav_writer_write (writer, tone + i, MIN (320, n_tone - i), &error));
+  g_assert_true (tb_wav_writer_close (writer, &error));
+  g_assert_no_error (error);
+  g_assert_false (tb_wav_writer_write (writer, tone, 1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, 44 + 2 * n_tone);
+  g_assert_cmpmem (contents, 4, "RIFF", 4);
+  g_assert_cmpmem (contents + 8, 8, "WAVEfmt ", 8);
+  g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) (contents + 4)), ==, 36 + 2 * n_tone);
+  g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) (contents + 24)), ==, 16000);
+  g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) (contents + 40)), ==, 2 * n_tone);
+
+  /* At its own rate: the very same samples. */
+  same = tb_audio_file_read (path, 16000, &n_same, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (same, n_same * 2, tone, n_tone * 2);
+
+  /* At another rate: as long, and the same tone. */
+  resampled = tb_audio_file_read (path, 8000, &n_resampled, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_resampled, >=, 7990);
+  g_assert_cmpuint (n_resampled, <=, 8010);
+  assert_tone_440 (resampled + 1000, 6000, 8000);
+  g_assert_cmpfloat (rms (resampled + 1000, 6000), >, 5000);
+}
+
+static void
+test_audio_file_errors (void)
+{
+  g_autofree char *missing = g_build_filename (dot_dir, "missing.wav", NULL);
+  g_autofree char *text = g_build_filename (dot_dir, "text.wav", NULL);
+  g_autofree char *nowhere = g_build_filename (dot_dir, "no", "such", "dir.wav", NULL);
+  g_autoptr(GError) error = NULL;
+  gsize n = 0;
+
+  g_assert_null (tb_audio_file_read (missing, 8000, &n, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, missing));
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (text, "this is not audio at all, just words\n", -1, NULL));
+  g_assert_null (tb_audio_file_read (text, 8000, &n, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, text));
+  g_clear_error (&error);
+
+  g_assert_null (tb_wav_writer_new (nowhere, 8000, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+
+    g_remove (child);
+  }
+  g_rmdir (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const Setup pcmu = { TB_CODEC_PCMU, 16000 };
+  static const Setup pcma = { TB_CODEC_PCMA, 16000 };
+  static const Setup g722 = { TB_CODEC_G722, 16000 };
+  static const Setup pcmu_8k = { TB_CODEC_PCMU, 8000 };
+  static const Setup g722_8k = { TB_CODEC_G722, 8000 };
+  g_autoptr(GMainContext) worker = g_main_context_new ();
+  int ret;
+
+  /* Read by gst_init(): the DOT test looks for the session's graph there. */
+  dot_dir = g_dir_make_tmp ("test-media-XXXXXX", NULL);
+  g_setenv ("GST_DEBUG_DUMP_DOT_DIR", dot_dir, TRUE);
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  /* The test thread plays the call's worker. */
+  g_main_context_push_thread_default (worker);
+
+  g_test_add_func ("/media/ports", test_ports);
+  g_test_add_func ("/media/ports/ipv6-and-errors", test_ports_ipv6_and_errors);
+  g_test_add_data_func ("/media/tone/PCMU", &pcmu, test_tone);
+  g_test_add_data_func ("/media/tone/PCMA", &pcma, test_tone);
+  g_test_add_data_func ("/media/tone/G722", &g722, test_tone);
+  g_test_add_data_func ("/media/tone/PCMU-8k", &pcmu_8k, test_tone);
+  g_test_add_data_func ("/media/tone/G722-8k", &g722_8k, test_tone);
+  g_test_add_func ("/media/pacing", test_pacing);
+  g_test_add_data_func ("/media/flush/PCMU", &pcmu, test_flush);
+  g_test_add_data_func ("/media/flush/G722", &g722, test_flush);
+  g_test_add_func ("/media/dtmf", test_dtmf);
+  g_test_add_func ("/media/dtmf/not-agreed", test_dtmf_not_agreed);
+  g_test_add_func ("/media/garbage", test_garbage);
+  g_test_add_func ("/media/timeout", test_timeout);
+  g_test_add_func ("/media/timeout/hold", test_timeout_on_hold);
+  g_test_add_func ("/media/filters", test_filters);
+  g_test_add_func ("/media/filters/bad", test_bad_filters);
+  g_test_add_func ("/media/recvonly", test_recvonly);
+  g_test_add_func ("/media/update", test_update);
+  g_test_add_func ("/media/free-in-callback", test_free_in_callback);
+  g_test_add_func ("/media/dot-dump", test_dot_dump);
+  g_test_add_func ("/media/audio-file", test_audio_file);
+  g_test_add_func ("/media/audio-file/errors", test_audio_file_errors);
+  ret = g_test_run ();
+
+  g_main_context_pop_thread_default (worker);
+  remove_dir (dot_dir);
+  g_free (dot_dir);
+  gst_deinit ();
+  return ret;
+}

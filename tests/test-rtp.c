@@ -1,0 +1,414 @@
+/* test-rtp.c — RTP headers, RFC 4733 events, the reorder window, DTMF
+ * sending and receiving, and the pacer, each on its own. */
+#include "rtp.h"
+#include "dtmf.h"
+#include "pacer.h"
+#include "reorder.h"
+
+#include <string.h>
+
+/* ---- RTP headers ---------------------------------------------------------- */
+
+static void
+test_header_round_trip (void)
+{
+  TbRtpPacket out = { .marker = TRUE, .payload_type = 101, .seq = 65535,
+                      .timestamp = 0xDEADBEEF, .ssrc = 0x01020304 };
+  TbRtpPacket in;
+  guint8 datagram[TB_RTP_HEADER_SIZE + 3];
+
+  tb_rtp_write_header (datagram, &out);
+  memcpy (datagram + TB_RTP_HEADER_SIZE, "abc", 3);
+  g_assert_cmphex (datagram[0], ==, 0x80);
+  g_assert_cmphex (datagram[1], ==, 0x80 | 101);
+
+  g_assert_true (tb_rtp_parse (datagram, sizeof datagram, &in));
+  g_assert_true (in.marker);
+  g_assert_cmpuint (in.payload_type, ==, 101);
+  g_assert_cmpuint (in.seq, ==, 65535);
+  g_assert_cmphex (in.timestamp, ==, 0xDEADBEEF);
+  g_assert_cmphex (in.ssrc, ==, 0x01020304);
+  g_assert_true (in.payload == datagram + TB_RTP_HEADER_SIZE);
+  g_assert_cmpuint (in.payload_size, ==, 3);
+
+  out.marker = FALSE;
+  out.payload_type = 0;
+  tb_rtp_write_header (datagram, &out);
+  g_assert_true (tb_rtp_parse (datagram, TB_RTP_HEADER_SIZE, &in));
+  g_assert_false (in.marker);
+  g_assert_cmpuint (in.payload_type, ==, 0);
+  g_assert_cmpuint (in.payload_size, ==, 0);
+}
+
+static void
+test_header_skips_csrc_extension_padding (void)
+{
+  /* 2 CSRCs, an extension of one word, 4 payload bytes, 3 of padding. */
+  const guint8 datagram[] = {
+    0x80 | 0x20 | 0x10 | 2, 8, 0x12, 0x34, 0, 0, 1, 0, 0xAA, 0xBB, 0xCC, 0xDD,
+    1, 1, 1, 1, 2, 2, 2, 2,
+    0xBE, 0xDE, 0x00, 0x01, 9, 9, 9, 9,
+    'p', 'a', 'y', '!',
+    0, 0, 3,
+  };
+  TbRtpPacket packet;
+
+  g_assert_true (tb_rtp_parse (datagram, sizeof datagram, &packet));
+  g_assert_cmpuint (packet.payload_type, ==, 8);
+  g_assert_cmpuint (packet.seq, ==, 0x1234);
+  g_assert_cmpuint (packet.timestamp, ==, 256);
+  g_assert_cmphex (packet.ssrc, ==, 0xAABBCCDD);
+  g_assert_cmpuint (packet.payload_size, ==, 4);
+  g_assert_cmpmem (packet.payload, 4, "pay!", 4);
+}
+
+static void
+test_header_rejects (void)
+{
+  guint8 datagram[40] = { 0x80, 0 };
+  TbRtpPacket packet;
+
+  g_assert_true (tb_rtp_parse (datagram, 12, &packet));
+  g_assert_false (tb_rtp_parse (datagram, 11, &packet));        /* too short */
+  g_assert_false (tb_rtp_parse (datagram, 0, &packet));
+  for (guint version = 0; version < 4; version++) {
+    datagram[0] = version << 6;
+    g_assert_cmpint (tb_rtp_parse (datagram, 12, &packet), ==, version == 2);
+  }
+  datagram[0] = 0x80 | 3;                                        /* CSRCs beyond the end */
+  g_assert_false (tb_rtp_parse (datagram, 20, &packet));
+  g_assert_true (tb_rtp_parse (datagram, 24, &packet));
+  datagram[0] = 0x90;                                            /* extension header cut */
+  g_assert_false (tb_rtp_parse (datagram, 14, &packet));
+  datagram[14] = 0;
+  datagram[15] = 2;                                              /* extension beyond the end */
+  g_assert_false (tb_rtp_parse (datagram, 20, &packet));
+  g_assert_true (tb_rtp_parse (datagram, 24, &packet));
+  datagram[0] = 0xA0;                                            /* padding */
+  datagram[15] = 0;
+  datagram[19] = 0;
+  g_assert_false (tb_rtp_parse (datagram, 20, &packet));         /* padding of 0 */
+  datagram[19] = 9;
+  g_assert_false (tb_rtp_parse (datagram, 20, &packet));         /* more than the payload */
+  datagram[19] = 8;
+  g_assert_true (tb_rtp_parse (datagram, 20, &packet));
+  g_assert_cmpuint (packet.payload_size, ==, 0);
+}
+
+static void
+test_header_random_bytes (void)
+{
+  guint8 datagram[80];
+  guint accepted = 0;
+
+  /* Whatever comes in, a parsed payload lies inside the datagram (ASan
+   * watches the reads). */
+  for (guint i = 0; i < 100000; i++) {
+    gsize size = g_random_int_range (0, sizeof datagram + 1);
+    TbRtpPacket packet;
+
+    for (gsize j = 0; j < size; j++)
+      datagram[j] = g_random_int_range (0, 256);
+    if (i % 2)
+      datagram[0] = 0x80 | (datagram[0] & 0x3F);  /* half of them look like RTP */
+    if (!tb_rtp_parse (datagram, size, &packet))
+      continue;
+    accepted++;
+    g_assert_true (packet.payload >= datagram + TB_RTP_HEADER_SIZE);
+    g_assert_true (packet.payload + packet.payload_size <= datagram + size);
+  }
+  g_assert_cmpuint (accepted, >, 0);
+}
+
+/* ---- RFC 4733 events -------------------------------------------------------- */
+
+static void
+test_event_round_trip (void)
+{
+  TbRtpEvent out = { .event = 11, .end = TRUE, .volume = 10, .duration = 800 };
+  TbRtpEvent in;
+  guint8 payload[TB_RTP_EVENT_SIZE];
+  const guint8 expected[] = { 11, 0x80 | 10, 0x03, 0x20 };
+
+  tb_rtp_event_write (payload, &out);
+  g_assert_cmpmem (payload, sizeof payload, expected, sizeof expected);
+  g_assert_true (tb_rtp_event_parse (payload, sizeof payload, &in));
+  g_assert_cmpuint (in.event, ==, 11);
+  g_assert_true (in.end);
+  g_assert_cmpuint (in.volume, ==, 10);
+  g_assert_cmpuint (in.duration, ==, 800);
+
+  g_assert_false (tb_rtp_event_parse (payload, 3, &in));
+  payload[1] = 0x40 | 63;  /* the reserved bit is ignored */
+  g_assert_true (tb_rtp_event_parse (payload, sizeof payload, &in));
+  g_assert_false (in.end);
+  g_assert_cmpuint (in.volume, ==, 63);
+}
+
+static void
+test_event_digits (void)
+{
+  const char *keys = "0123456789*#ABCD";
+
+  for (gint i = 0; i < 16; i++) {
+    g_assert_cmpint (tb_rtp_event_to_digit (i), ==, keys[i]);
+    g_assert_cmpint (tb_rtp_event_from_digit (keys[i]), ==, i);
+  }
+  g_assert_cmpint (tb_rtp_event_from_digit ('b'), ==, 13);
+  g_assert_cmpint (tb_rtp_event_from_digit ('x'), ==, -1);
+  g_assert_cmpint (tb_rtp_event_from_digit ('\0'), ==, -1);
+  g_assert_cmpint (tb_rtp_event_to_digit (16), ==, 0);  /* flash */
+  g_assert_cmpint (tb_rtp_event_to_digit (255), ==, 0);
+}
+
+/* ---- the reorder window --------------------------------------------------- */
+
+static TbRtpPacket
+packet_for (guint16 seq, const char *payload)
+{
+  TbRtpPacket packet = { .seq = seq, .payload = (const guint8 *) payload,
+                         .payload_size = strlen (payload) };
+  return packet;
+}
+
+/* Pushes @seqs and returns the order packets came out in, as payloads. */
+static char *
+run_reorder (TbReorder *reorder, const guint16 *seqs, guint n)
+{
+  GString *order = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++) {
+    char name[8];
+    TbRtpPacket packet;
+    const TbRtpPacket *ready;
+
+    g_snprintf (name, sizeof name, "%u", seqs[i]);
+    packet = packet_for (seqs[i], name);
+    switch (tb_reorder_push (reorder, &packet)) {
+    case TB_REORDER_IN_ORDER:
+      g_string_append_printf (order, "%s ", name);
+      break;
+    case TB_REORDER_KEPT:
+      while ((ready = tb_reorder_pop (reorder)))
+        g_string_append_printf (order, "%.*s ", (int) ready->payload_size, ready->payload);
+      break;
+    case TB_REORDER_DROPPED:
+      g_string_append (order, "x ");
+      break;
+    }
+  }
+  return g_string_free (order, FALSE);
+}
+
+static void
+test_reorder (void)
+{
+  struct {
+    guint16 seqs[10];
+    guint n;
+    const char *order;
+    guint lost;
+  } cases[] = {
+    { { 1, 2, 3, 4 }, 4, "1 2 3 4 ", 0 },
+    { { 1, 3, 2, 4 }, 4, "1 2 3 4 ", 0 },
+    { { 1, 4, 3, 2, 5 }, 5, "1 2 3 4 5 ", 0 },
+    { { 1, 2, 2, 3 }, 4, "1 2 x 3 ", 0 },                    /* duplicate */
+    { { 1, 3, 3, 2 }, 4, "1 x 2 3 ", 0 },                    /* duplicate while kept */
+    { { 1, 3, 4, 5, 6, 7 }, 6, "1 3 4 5 6 7 ", 1 },          /* 2 lost: window full at 6 */
+    { { 1, 3, 4, 5, 6, 2 }, 6, "1 3 4 5 6 x ", 1 },          /* 2 too late */
+    { { 1, 4, 5, 6, 7 }, 5, "1 4 5 6 7 ", 2 },
+    { { 65534, 65535, 0, 1 }, 4, "65534 65535 0 1 ", 0 },    /* wrap-around */
+    { { 65535, 1, 0, 2 }, 4, "65535 0 1 2 ", 0 },
+    { { 10, 5000, 5001 }, 3, "10 5000 5001 ", 0 },           /* a restarted sequence */
+    { { 10, 9 }, 2, "10 x ", 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(TbReorder) reorder = tb_reorder_new (4);
+    g_autofree char *order = run_reorder (reorder, cases[i].seqs, cases[i].n);
+
+    g_test_message ("case %u", i);
+    g_assert_cmpstr (order, ==, cases[i].order);
+    g_assert_cmpuint (tb_reorder_get_lost (reorder), ==, cases[i].lost);
+  }
+}
+
+static void
+test_reorder_reset_and_large (void)
+{
+  g_autoptr(TbReorder) reorder = tb_reorder_new (4);
+  guint16 first[] = { 100, 102 };
+  guint16 second[] = { 7, 8 };
+  g_autofree char *a = run_reorder (reorder, first, 2);
+  g_autofree char *b = NULL;
+  g_autofree guint8 *big = g_malloc0 (TB_REORDER_MAX_PAYLOAD + 1);
+  TbRtpPacket packet = { .seq = 11, .payload = big, .payload_size = TB_REORDER_MAX_PAYLOAD + 1 };
+
+  g_assert_cmpstr (a, ==, "100 ");
+  tb_reorder_reset (reorder);  /* a new SSRC: 102 is forgotten, 7 starts over */
+  b = run_reorder (reorder, second, 2);
+  g_assert_cmpstr (b, ==, "7 8 ");
+  g_assert_cmpuint (tb_reorder_get_lost (reorder), ==, 0);
+  /* Out of order and too large to keep: dropped rather than cut. */
+  g_assert_cmpint (tb_reorder_push (reorder, &packet), ==, TB_REORDER_DROPPED);
+  packet.seq = 9;
+  g_assert_cmpint (tb_reorder_push (reorder, &packet), ==, TB_REORDER_IN_ORDER);
+}
+
+/* ---- DTMF ------------------------------------------------------------------- */
+
+static guint
+receive (TbDtmfReceiver *receiver, guint32 timestamp, guint8 code, gboolean end,
+         guint16 duration, TbDtmfDigit digits[2])
+{
+  TbRtpEvent event = { .event = code, .end = end, .volume = 10, .duration = duration };
+
+  return tb_dtmf_receiver_event (receiver, timestamp, 8000, &event, digits);
+}
+
+static void
+test_dtmf_receive (void)
+{
+  TbDtmfReceiver receiver = { 0 };
+  TbDtmfDigit digits[2];
+  TbDtmfDigit digit;
+
+  /* '5' as senders send it: updates, then the end three times. */
+  for (guint i = 1; i <= 4; i++)
+    g_assert_cmpuint (receive (&receiver, 1000, 5, FALSE, i * 160, digits), ==, 0);
+  g_assert_cmpuint (receive (&receiver, 1000, 5, TRUE, 800, digits), ==, 1);
+  g_assert_cmpint (digits[0].digit, ==, '5');
+  g_assert_cmpuint (digits[0].duration_ms, ==, 100);
+  g_assert_cmpuint (receive (&receiver, 1000, 5, TRUE, 800, digits), ==, 0);
+  g_assert_cmpuint (receive (&receiver, 1000, 5, TRUE, 800, digits), ==, 0);
+  g_assert_false (tb_dtmf_receiver_audio (&receiver, 8000, &digit));
+
+  /* The same key again is another event (another timestamp). */
+  g_assert_cmpuint (receive (&receiver, 3000, 5, TRUE, 400, digits), ==, 1);
+  g_assert_cmpint (digits[0].digit, ==, '5');
+  g_assert_cmpuint (digits[0].duration_ms, ==, 50);
+
+  /* '#' loses every end packet: the next event completes it. */
+  g_assert_cmpuint (receive (&receiver, 5000, 11, FALSE, 320, digits), ==, 0);
+  g_assert_cmpuint (receive (&receiver, 7000, 1, TRUE, 160, digits), ==, 2);
+  g_assert_cmpint (digits[0].digit, ==, '#');
+  g_assert_cmpuint (digits[0].duration_ms, ==, 40);
+  g_assert_cmpint (digits[1].digit, ==, '1');
+
+  /* '*' loses its end packets: audio completes it, once. */
+  g_assert_cmpuint (receive (&receiver, 9000, 10, FALSE, 160, digits), ==, 0);
+  g_assert_true (tb_dtmf_receiver_audio (&receiver, 8000, &digit));
+  g_assert_cmpint (digit.digit, ==, '*');
+  g_assert_false (tb_dtmf_receiver_audio (&receiver, 8000, &digit));
+  g_assert_cmpuint (receive (&receiver, 9000, 10, TRUE, 480, digits), ==, 0);
+
+  /* Events that are not keys (16: flash) give nothing. */
+  g_assert_cmpuint (receive (&receiver, 11000, 16, TRUE, 800, digits), ==, 0);
+}
+
+static void
+test_dtmf_send (void)
+{
+  TbDtmfSender sender;
+  GString *events = g_string_new (NULL);
+  guint32 timestamp = 4000000000u;  /* wraps while sending */
+  guint32 first_event_ts = 0;
+  guint ticks = 0;
+
+  tb_dtmf_sender_init (&sender);
+  g_assert_false (tb_dtmf_sender_busy (&sender));
+  g_assert_false (tb_dtmf_sender_add (&sender, "1x"));
+  g_assert_false (tb_dtmf_sender_busy (&sender));
+  g_assert_true (tb_dtmf_sender_add (&sender, "1#"));
+
+  while (tb_dtmf_sender_busy (&sender)) {
+    TbRtpEvent event;
+    guint32 event_ts;
+    gboolean marker;
+
+    if (tb_dtmf_sender_tick (&sender, timestamp, 160, &event, &event_ts, &marker)) {
+      if (marker)
+        first_event_ts = timestamp;
+      g_assert_cmpuint (event_ts, ==, first_event_ts);
+      g_string_append_printf (events, "%c%s%u%s ", tb_rtp_event_to_digit (event.event),
+                              event.end ? "E" : "", event.duration, marker ? "M" : "");
+    } else {
+      g_string_append (events, "- ");
+    }
+    timestamp += 160;
+    ticks++;
+  }
+  g_assert_cmpstr (events->str, ==,
+                   "1160M 1320 1480 1640 1E800 1E800 1E800 - - "
+                   "#160M #320 #480 #640 #E800 #E800 #E800 - - ");
+  g_assert_cmpuint (ticks, ==, 18);
+  g_string_free (events, TRUE);
+  tb_dtmf_sender_clear (&sender);
+}
+
+/* ---- the pacer -------------------------------------------------------------- */
+
+typedef struct {
+  guint ticks;
+  guint skipped;
+} Pace;
+
+static gboolean
+on_pace (guint skipped, gpointer user_data)
+{
+  Pace *pace = user_data;
+
+  pace->ticks++;
+  pace->skipped += skipped;
+  return TRUE;
+}
+
+static void
+test_pacer (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Pace pace = { 0 };
+  GSource *source = tb_pacer_source_new (20000, on_pace, &pace);
+  gint64 start = g_get_monotonic_time ();
+  guint64 expected;
+
+  g_source_attach (source, context);
+  while (g_get_monotonic_time () - start < 500000)
+    g_main_context_iteration (context, TRUE);
+  /* Ticks follow the clock: about 26 in 500 ms. Loose bounds, these are
+   * not benchmarks. */
+  expected = (g_get_monotonic_time () - start) / 20000 + 1;
+  g_assert_cmpuint (pace.ticks, >=, expected - 3);
+  g_assert_cmpuint (pace.ticks, <=, expected + 1);
+  g_assert_cmpuint (pace.skipped, ==, 0);
+
+  /* A blocked thread: the missed ticks beyond the catch-up are skipped,
+   * not made up in a burst. */
+  g_usleep (300000);
+  pace.ticks = 0;
+  g_main_context_iteration (context, FALSE);
+  g_assert_cmpuint (pace.ticks, ==, 1);
+  g_assert_cmpuint (pace.skipped, >=, 300000 / 20000 - TB_PACER_MAX_CATCH_UP);
+
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/rtp/header/round-trip", test_header_round_trip);
+  g_test_add_func ("/rtp/header/csrc-extension-padding", test_header_skips_csrc_extension_padding);
+  g_test_add_func ("/rtp/header/rejects", test_header_rejects);
+  g_test_add_func ("/rtp/header/random-bytes", test_header_random_bytes);
+  g_test_add_func ("/rtp/event/round-trip", test_event_round_trip);
+  g_test_add_func ("/rtp/event/digits", test_event_digits);
+  g_test_add_func ("/rtp/reorder", test_reorder);
+  g_test_add_func ("/rtp/reorder/reset-and-large", test_reorder_reset_and_large);
+  g_test_add_func ("/rtp/dtmf/receive", test_dtmf_receive);
+  g_test_add_func ("/rtp/dtmf/send", test_dtmf_send);
+  g_test_add_func ("/rtp/pacer", test_pacer);
+  return g_test_run ();
+}
