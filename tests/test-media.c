@@ -1,10 +1,8 @@
-/* test-media.c — the media layer with real GStreamer elements on loopback:
- * RTP port allocation, two media sessions talking to each other for every
- * codec, pacing, flush, DTMF, garbage, timeouts, filters, direction,
- * re-negotiation, the DOT dump, and audio files. */
-#include "audio-file.h"
+/* test-media.c — media sessions with real GStreamer elements on loopback:
+ * two sessions talking to each other for every codec, pacing, flush, DTMF,
+ * garbage, timeouts, filters, direction, re-negotiation and the DOT dump.
+ * The test's thread plays the call's worker. */
 #include "media-session.h"
-#include "rtp-ports.h"
 #include "rtp.h"
 
 #include <glib/gstdio.h>
@@ -289,100 +287,6 @@ loud_span (Peer *peer, guint first, guint *start, guint *end)
       *end = f + 1;
     }
   }
-}
-
-/* ---- RTP ports -------------------------------------------------------------- */
-
-static void
-test_ports (void)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  /* A range of 5 even ports, somewhere random so parallel runs do not meet. */
-  guint first = 20000 + 2 * g_random_int_range (0, 10000);
-  g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first - 1, first + 9);
-  g_autoptr(GSocket) other = NULL;
-  g_autoptr(GSocketAddress) other_address = g_inet_socket_address_new (loopback, first + 4);
-  g_autoptr(GError) error = NULL;
-  GSocket *sockets[4];
-  guint taken[4];
-  guint port = 0;
-  GSocket *socket;
-
-  /* Another program holds one of them. */
-  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  if (!g_socket_bind (other, other_address, FALSE, &error)) {
-    g_test_skip_printf ("port %u is taken already: %s", first + 4, error->message);
-    return;
-  }
-
-  for (guint i = 0; i < 4; i++) {
-    sockets[i] = tb_rtp_ports_bind (ports, loopback, &taken[i], &error);
-    g_assert_no_error (error);
-    g_assert_nonnull (sockets[i]);
-    g_assert_false (g_socket_get_blocking (sockets[i]));
-    g_assert_cmpuint (taken[i] % 2, ==, 0);
-    g_assert_cmpuint (taken[i], >=, first);
-    g_assert_cmpuint (taken[i], <=, first + 8);
-    g_assert_cmpuint (taken[i], !=, first + 4);
-    for (guint j = 0; j < i; j++)
-      g_assert_cmpuint (taken[i], !=, taken[j]);
-  }
-  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 4);
-
-  socket = tb_rtp_ports_bind (ports, loopback, &port, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
-  g_assert_null (socket);
-  g_clear_error (&error);
-
-  /* A port given back can be taken again. */
-  g_object_unref (sockets[1]);
-  tb_rtp_ports_release (ports, taken[1]);
-  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 3);
-  sockets[1] = tb_rtp_ports_bind (ports, loopback, &port, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (port, ==, taken[1]);
-
-  for (guint i = 0; i < 4; i++) {
-    g_object_unref (sockets[i]);
-    tb_rtp_ports_release (ports, taken[i]);
-  }
-  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 0);
-}
-
-static void
-test_ports_ipv6_and_errors (void)
-{
-  g_autoptr(GInetAddress) loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
-  g_autoptr(GInetAddress) foreign = g_inet_address_new_from_string ("192.0.2.1");
-  guint first = 20000 + 2 * g_random_int_range (0, 10000);
-  g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first, first + 100);
-  g_autoptr(TbRtpPorts) none = tb_rtp_ports_new (first + 1, first + 1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) socket = NULL;
-  guint port = 0;
-
-  /* An address that is not ours fails at once, naming the port. */
-  socket = tb_rtp_ports_bind (ports, foreign, &port, &error);
-  g_assert_null (socket);
-  g_assert_nonnull (error);
-  g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE));
-  g_assert_nonnull (strstr (error->message, "RTP port"));
-  g_clear_error (&error);
-  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 0);
-
-  /* A range without an even port. */
-  socket = tb_rtp_ports_bind (none, foreign, &port, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
-  g_clear_error (&error);
-
-  socket = tb_rtp_ports_bind (ports, loopback6, &port, &error);
-  if (!socket) {
-    g_test_skip_printf ("no IPv6 loopback here: %s", error->message);
-    return;
-  }
-  g_assert_cmpint (g_socket_get_family (socket), ==, G_SOCKET_FAMILY_IPV6);
-  tb_rtp_ports_release (ports, port);
 }
 
 /* ---- two sessions talking ------------------------------------------------- */
@@ -937,77 +841,6 @@ test_dot_dump (void)
   peer_clear (&a);
 }
 
-/* ---- audio files ------------------------------------------------------------ */
-
-static void
-test_audio_file (void)
-{
-  g_autofree char *path = g_build_filename (dot_dir, "tone.wav", NULL);
-  g_autoptr(TbWavWriter) writer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree gint16 *tone = NULL;
-  g_autofree gint16 *same = NULL;
-  g_autofree gint16 *resampled = NULL;
-  g_autofree char *contents = NULL;
-  gsize n_tone, n_same = 0, n_resampled = 0, length = 0;
-
-  tone = make_tone (16000, 1000, &n_tone);
-  writer = tb_wav_writer_new (path, 16000, &error);
-  g_assert_no_error (error);
-  for (gsize i = 0; i < n_tone; i += 320)
-    g_assert_true (tb_wav_writer_write (writer, tone + i, MIN (320, n_tone - i), &error));
-  g_assert_true (tb_wav_writer_close (writer, &error));
-  g_assert_no_error (error);
-  g_assert_false (tb_wav_writer_write (writer, tone, 1, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
-  g_clear_error (&error);
-
-  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
-  g_assert_cmpuint (length, ==, 44 + 2 * n_tone);
-  g_assert_cmpmem (contents, 4, "RIFF", 4);
-  g_assert_cmpmem (contents + 8, 8, "WAVEfmt ", 8);
-  g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) (contents + 4)), ==, 36 + 2 * n_tone);
-  g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) (contents + 24)), ==, 16000);
-  g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) (contents + 40)), ==, 2 * n_tone);
-
-  /* At its own rate: the very same samples. */
-  same = tb_audio_file_read (path, 16000, &n_same, &error);
-  g_assert_no_error (error);
-  g_assert_cmpmem (same, n_same * 2, tone, n_tone * 2);
-
-  /* At another rate: as long, and the same tone. */
-  resampled = tb_audio_file_read (path, 8000, &n_resampled, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (n_resampled, >=, 7990);
-  g_assert_cmpuint (n_resampled, <=, 8010);
-  assert_tone_440 (resampled + 1000, 6000, 8000);
-  g_assert_cmpfloat (rms (resampled + 1000, 6000), >, 5000);
-}
-
-static void
-test_audio_file_errors (void)
-{
-  g_autofree char *missing = g_build_filename (dot_dir, "missing.wav", NULL);
-  g_autofree char *text = g_build_filename (dot_dir, "text.wav", NULL);
-  g_autofree char *nowhere = g_build_filename (dot_dir, "no", "such", "dir.wav", NULL);
-  g_autoptr(GError) error = NULL;
-  gsize n = 0;
-
-  g_assert_null (tb_audio_file_read (missing, 8000, &n, &error));
-  g_assert_nonnull (error);
-  g_assert_nonnull (strstr (error->message, missing));
-  g_clear_error (&error);
-
-  g_assert_true (g_file_set_contents (text, "this is not audio at all, just words\n", -1, NULL));
-  g_assert_null (tb_audio_file_read (text, 8000, &n, &error));
-  g_assert_nonnull (error);
-  g_assert_nonnull (strstr (error->message, text));
-  g_clear_error (&error);
-
-  g_assert_null (tb_wav_writer_new (nowhere, 8000, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-}
-
 static void
 remove_dir (const char *path)
 {
@@ -1041,8 +874,6 @@ main (int argc, char **argv)
   /* The test thread plays the call's worker. */
   g_main_context_push_thread_default (worker);
 
-  g_test_add_func ("/media/ports", test_ports);
-  g_test_add_func ("/media/ports/ipv6-and-errors", test_ports_ipv6_and_errors);
   g_test_add_data_func ("/media/tone/PCMU", &pcmu, test_tone);
   g_test_add_data_func ("/media/tone/PCMA", &pcma, test_tone);
   g_test_add_data_func ("/media/tone/G722", &g722, test_tone);
@@ -1062,8 +893,6 @@ main (int argc, char **argv)
   g_test_add_func ("/media/update", test_update);
   g_test_add_func ("/media/free-in-callback", test_free_in_callback);
   g_test_add_func ("/media/dot-dump", test_dot_dump);
-  g_test_add_func ("/media/audio-file", test_audio_file);
-  g_test_add_func ("/media/audio-file/errors", test_audio_file_errors);
   ret = g_test_run ();
 
   g_main_context_pop_thread_default (worker);

@@ -1,9 +1,10 @@
 /* test-rtp.c — RTP headers, RFC 4733 events, the reorder window, DTMF
- * sending and receiving, and the pacer, each on its own. */
+ * sending and receiving, the pacer and the RTP port range, each on its own. */
 #include "rtp.h"
 #include "dtmf.h"
 #include "pacer.h"
 #include "reorder.h"
+#include "rtp-ports.h"
 
 #include <string.h>
 
@@ -394,6 +395,100 @@ test_pacer (void)
   g_source_unref (source);
 }
 
+/* ---- RTP ports -------------------------------------------------------------- */
+
+static void
+test_ports (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  /* A range of 5 even ports, somewhere random so parallel runs do not meet. */
+  guint first = 20000 + 2 * g_random_int_range (0, 10000);
+  g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first - 1, first + 9);
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocketAddress) other_address = g_inet_socket_address_new (loopback, first + 4);
+  g_autoptr(GError) error = NULL;
+  GSocket *sockets[4];
+  guint taken[4];
+  guint port = 0;
+  GSocket *socket;
+
+  /* Another program holds one of them. */
+  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  if (!g_socket_bind (other, other_address, FALSE, &error)) {
+    g_test_skip_printf ("port %u is taken already: %s", first + 4, error->message);
+    return;
+  }
+
+  for (guint i = 0; i < 4; i++) {
+    sockets[i] = tb_rtp_ports_bind (ports, loopback, &taken[i], &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (sockets[i]);
+    g_assert_false (g_socket_get_blocking (sockets[i]));
+    g_assert_cmpuint (taken[i] % 2, ==, 0);
+    g_assert_cmpuint (taken[i], >=, first);
+    g_assert_cmpuint (taken[i], <=, first + 8);
+    g_assert_cmpuint (taken[i], !=, first + 4);
+    for (guint j = 0; j < i; j++)
+      g_assert_cmpuint (taken[i], !=, taken[j]);
+  }
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 4);
+
+  socket = tb_rtp_ports_bind (ports, loopback, &port, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_null (socket);
+  g_clear_error (&error);
+
+  /* A port given back can be taken again. */
+  g_object_unref (sockets[1]);
+  tb_rtp_ports_release (ports, taken[1]);
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 3);
+  sockets[1] = tb_rtp_ports_bind (ports, loopback, &port, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (port, ==, taken[1]);
+
+  for (guint i = 0; i < 4; i++) {
+    g_object_unref (sockets[i]);
+    tb_rtp_ports_release (ports, taken[i]);
+  }
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 0);
+}
+
+static void
+test_ports_ipv6_and_errors (void)
+{
+  g_autoptr(GInetAddress) loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GInetAddress) foreign = g_inet_address_new_from_string ("192.0.2.1");
+  guint first = 20000 + 2 * g_random_int_range (0, 10000);
+  g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first, first + 100);
+  g_autoptr(TbRtpPorts) none = tb_rtp_ports_new (first + 1, first + 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  guint port = 0;
+
+  /* An address that is not ours fails at once, naming the port. */
+  socket = tb_rtp_ports_bind (ports, foreign, &port, &error);
+  g_assert_null (socket);
+  g_assert_nonnull (error);
+  g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE));
+  g_assert_nonnull (strstr (error->message, "RTP port"));
+  g_clear_error (&error);
+  g_assert_cmpuint (tb_rtp_ports_in_use (ports), ==, 0);
+
+  /* A range without an even port. */
+  socket = tb_rtp_ports_bind (none, foreign, &port, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_clear_error (&error);
+
+  socket = tb_rtp_ports_bind (ports, loopback6, &port, &error);
+  if (!socket) {
+    g_test_skip_printf ("no IPv6 loopback here: %s", error->message);
+    return;
+  }
+  g_assert_cmpint (g_socket_get_family (socket), ==, G_SOCKET_FAMILY_IPV6);
+  tb_rtp_ports_release (ports, port);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -410,5 +505,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtp/dtmf/receive", test_dtmf_receive);
   g_test_add_func ("/rtp/dtmf/send", test_dtmf_send);
   g_test_add_func ("/rtp/pacer", test_pacer);
+  g_test_add_func ("/rtp/ports", test_ports);
+  g_test_add_func ("/rtp/ports/ipv6-and-errors", test_ports_ipv6_and_errors);
   return g_test_run ();
 }

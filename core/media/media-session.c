@@ -285,7 +285,8 @@ tb_media_session_update (TbMediaSession *session, const TbMediaParams *params, G
     session->decoder = g_steal_pointer (&decoder);
     session->encoder = g_steal_pointer (&encoder);
     session->codec = params->codec;
-    tb_media_bytes_clear (&session->decoded);
+    /* Samples decoded but not yet delivered stay: they are at the frame
+     * rate, whatever the codec (and a frame callback may be reading them). */
     tb_media_send_reset (session);
     dump_dot (session);
   }

@@ -14,7 +14,13 @@
  *   packets leave from the socket they arrive on.
  *
  * Every function must be called on the thread that runs @context; every
- * callback is invoked there. */
+ * callback is invoked there, never from inside the function that caused it
+ * to be due. A callback may call any function here, tb_media_session_free()
+ * included.
+ *
+ * The program must have called gst_init() (the daemon's main does, and so
+ * does every test that uses this), before any function here, including
+ * tb_media_check_filter(). */
 #pragma once
 
 #include "codec.h"
@@ -52,7 +58,8 @@ typedef struct {
   void (*dtmf) (char digit, guint duration_ms, gpointer user_data);
   /* No RTP arrived for rtp_timeout_ms (not while the peer holds the call). */
   void (*timeout) (gpointer user_data);
-  /* Everything queued with play() has been sent. */
+  /* Everything queued with play() has been sent (or, while we do not
+   * send, played out in real time). Not called for audio dropped by flush(). */
   void (*drained) (gpointer user_data);
 } TbMediaCallbacks;
 
@@ -67,17 +74,22 @@ typedef struct {
 
 typedef struct _TbMediaSession TbMediaSession;
 
-/* Takes @socket (bound, non-blocking; see TbRtpPorts). Builds the element
- * chains (a bad filter description is an error naming it) and, when the
- * GST_DEBUG_DUMP_DOT_DIR environment variable is set, writes a DOT file
- * of them named after params->name. Sending and receiving start at once. */
+/* Uses @socket (bound, non-blocking; see TbRtpPorts), keeping a reference
+ * to it. Builds the element chains (a bad filter description is an error
+ * naming it) and, when the GST_DEBUG_DUMP_DOT_DIR environment variable was
+ * set when gst_init() ran, writes "talkingbits-<params->name>.dot" there.
+ * Sending and receiving start at once. @context is the worker's (NULL: the
+ * thread-default context). The strings in @params are copied. */
 TbMediaSession *tb_media_session_new (GSocket *socket, GMainContext *context,
                                       const TbMediaParams *params,
                                       const TbMediaCallbacks *callbacks, gpointer user_data,
                                       GError **error);
 void tb_media_session_free (TbMediaSession *session);
 
-/* A new offer/answer (re-INVITE): remote address, direction, codec. */
+/* A new offer/answer (re-INVITE): remote address, direction, codec and
+ * payload types, RTP timeout. The frame rate and the filters stay as they
+ * were (a different frame rate is G_IO_ERROR_NOT_SUPPORTED). A remote
+ * address of all zeros means "send nothing" (RFC 2543 hold). */
 gboolean tb_media_session_update (TbMediaSession *session, const TbMediaParams *params,
                                   GError **error);
 
