@@ -40,7 +40,7 @@ tb_config_split_host_port (const char *text, guint default_port, char **host, gu
   if (!**host)
     goto fail;
   if (colon) {
-    if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL))
+    if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
       goto fail;
     *port = (guint) value;
   }

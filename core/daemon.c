@@ -3,6 +3,8 @@
 
 #include "daemon.h"
 
+#include "call-manager.h"
+#include "sip-endpoint.h"
 #include "tb-build-config.h"
 
 #include <glib-unix.h>
@@ -15,7 +17,12 @@ struct _TbDaemon {
   TbPluginRegistry *registry;
   TbConfig *config;
   GMainLoop *loop;
+  TbCallManager *calls;
+  TbSipEndpoint *sip;
 };
+
+/* Calls in progress get this long to end after SIGTERM. */
+#define DRAIN_TIMEOUT_MS 10000
 
 static gint64
 host_now_us (const TbHost *host)
@@ -44,6 +51,8 @@ tb_daemon_free (TbDaemon *daemon)
 {
   if (!daemon)
     return;
+  g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
+  g_clear_pointer (&daemon->calls, tb_call_manager_free);
   g_clear_pointer (&daemon->config, tb_config_unref);
   g_clear_pointer (&daemon->registry, tb_plugin_registry_free);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
@@ -80,6 +89,20 @@ log_scan (TbPluginScan *scan)
   }
 }
 
+/* What a reload cannot change in a running process. */
+static void
+warn_restart_needed (TbConfig *old, TbConfig *new)
+{
+  if (g_strcmp0 (old->sip.listen_host, new->sip.listen_host) != 0 ||
+      old->sip.listen_port != new->sip.listen_port ||
+      g_strcmp0 (old->sip.public_address, new->sip.public_address) != 0)
+    g_warning ("[sip] listen and public-address take effect after a restart");
+  if (old->workers != new->workers)
+    g_warning ("[talkingbits] workers takes effect after a restart");
+  if (old->media.rtp_first != new->media.rtp_first || old->media.rtp_last != new->media.rtp_last)
+    g_warning ("[media] rtp-ports takes effect after a restart");
+}
+
 gboolean
 tb_daemon_load (TbDaemon *daemon, GError **error)
 {
@@ -103,8 +126,12 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
   config = tb_config_new (file, daemon->registry, error);
   if (!config)
     return FALSE;
+  if (daemon->config)
+    warn_restart_needed (daemon->config, config);
   g_clear_pointer (&daemon->config, tb_config_unref);
   daemon->config = config;
+  if (daemon->calls)
+    tb_call_manager_set_config (daemon->calls, config);
   g_message ("configuration %s: %u agents, %u providers, %u plugins loaded",
              daemon->config_path, config->agents->len, config->providers->len,
              tb_plugin_registry_get_plugins (daemon->registry)->len);
@@ -138,6 +165,14 @@ on_reload (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+gboolean
+tb_daemon_start (TbDaemon *daemon, GError **error)
+{
+  daemon->calls = tb_call_manager_new (daemon->config);
+  daemon->sip = tb_sip_endpoint_new (daemon->calls, error);
+  return daemon->sip != NULL;
+}
+
 void
 tb_daemon_run (TbDaemon *daemon)
 {
@@ -153,5 +188,7 @@ tb_daemon_run (TbDaemon *daemon)
 
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     g_source_remove (sources[i]);
+  if (daemon->sip)
+    tb_sip_endpoint_shutdown (daemon->sip, DRAIN_TIMEOUT_MS);
   g_message ("stopped");
 }

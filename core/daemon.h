@@ -21,7 +21,11 @@ gboolean tb_daemon_load (TbDaemon *daemon, GError **error);
 TbConfig *tb_daemon_get_config (TbDaemon *daemon);
 TbPluginRegistry *tb_daemon_get_registry (TbDaemon *daemon);
 
-/* Runs the main loop until SIGINT or SIGTERM; SIGHUP reloads. */
+/* After a successful load: starts the call manager and SIP. */
+gboolean tb_daemon_start (TbDaemon *daemon, GError **error);
+
+/* Runs the main loop until SIGINT or SIGTERM (then hangs up the calls in
+ * progress and waits for them to end); SIGHUP reloads. */
 void tb_daemon_run (TbDaemon *daemon);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbDaemon, tb_daemon_free)

@@ -6,6 +6,7 @@
 
 #include "tb-build-config.h"
 
+#include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -33,6 +34,7 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, gst_init_get_option_group ());
   g_option_context_set_description (context,
     "Signals: SIGINT/SIGTERM stop; SIGHUP reloads the configuration and rescans the plugin\n"
     "directories. Plugin directories: [talkingbits] plugin-path, then TALKINGBITS_PLUGIN_PATH.");
@@ -61,6 +63,12 @@ main (int argc, char **argv)
     return 0;
   }
 
+  if (!tb_daemon_start (daemon, &error)) {
+    fprintf (stderr, "talkingbits: not started: %s\n", error->message);
+    return 1;
+  }
   tb_daemon_run (daemon);
+  g_clear_pointer (&daemon, tb_daemon_free);
+  gst_deinit ();
   return 0;
 }

@@ -10,7 +10,7 @@
 #define SECRET_VALUE "sk-live-daemon-5ecret-7781"
 
 #define VALID_CONF \
-  "[talkingbits]\nplugin-path=\n" \
+  "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n" \
   "[agent:a]\nnumbers=1000\nstt=teststt\ntts=testtts\nllm=testllm\n" \
   "[llm:testllm]\napi-key-env=TB_TEST_SECRET\n"
 
@@ -40,12 +40,12 @@ test_check_config (void)
   g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autofree char *conf = tb_test_write_file (plugins, "tb_test_good_plugins.conf", VALID_CONF);
   g_autofree char *bad = tb_test_write_file (plugins, "bad.conf",
-    "[talkingbits]\nplugin-path=\n"
+    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n"
     "[agent:a]\nnumbers=1000\nstt=teststt\ntts=testtts\nllm=testllm\ngreting=Hi\n");
   const char *good_argv[] = { TB_DAEMON, "--check-config", "--config", conf, NULL };
   const char *bad_argv[] = { TB_DAEMON, "--check-config", "--config", bad, NULL };
   g_autofree char *out = NULL, *err = NULL;
-  g_autofree char *expected = g_strdup_printf ("%s:8: [agent:a] greting: unknown key "
+  g_autofree char *expected = g_strdup_printf ("%s:10: [agent:a] greting: unknown key "
                                                "(did you mean 'greeting'?)", bad);
 
   g_assert_cmpint (tb_test_run (good_argv, plugins, &out, &err), ==, 0);
@@ -64,7 +64,7 @@ test_refuses_missing_provider (void)
 {
   g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autofree char *conf = tb_test_write_file (plugins, "t.conf",
-    "[talkingbits]\nplugin-path=\n[agent:sales]\nstt=teststt\ntts=testtts\nllm=openai\n");
+    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n[agent:sales]\nstt=teststt\ntts=testtts\nllm=openai\n");
   const char *argv[] = { TB_DAEMON, "--config", conf, NULL };
   g_autofree char *out = NULL, *err = NULL;
 
@@ -74,35 +74,6 @@ test_refuses_missing_provider (void)
   tb_test_remove_tree (plugins);
 }
 
-static GSubprocess *
-start_daemon (const char *conf, const char *plugins, const char *log)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-
-  g_subprocess_launcher_setenv (launcher, "TALKINGBITS_PLUGIN_PATH", plugins, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TB_TEST_SECRET", SECRET_VALUE, TRUE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  process = g_subprocess_launcher_spawn (launcher, &error, TB_DAEMON, "-v", "--config", conf,
-                                         NULL);
-  g_assert_no_error (error);
-  return process;
-}
-
-static void
-stop_daemon (GSubprocess *process, int signal_number)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (process, signal_number);
-  g_subprocess_wait (process, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-}
-
 static void
 test_lifecycle (void)
 {
@@ -110,7 +81,7 @@ test_lifecycle (void)
   g_autofree char *garbage = tb_test_write_file (plugins, "x.so", "garbage, not ELF\n");
   g_autofree char *conf = tb_test_write_file (plugins, "t.conf", VALID_CONF);
   g_autofree char *log = g_build_filename (plugins, "daemon.log", NULL);
-  g_autoptr(GSubprocess) daemon = start_daemon (conf, plugins, log);
+  g_autoptr(GSubprocess) daemon = tb_test_start_daemon (conf, plugins, log);
   g_autofree char *skipped = g_strdup_printf ("skipped plugin %s: not a loadable shared object",
                                               garbage);
   g_autofree char *text = NULL;
@@ -127,7 +98,7 @@ test_lifecycle (void)
   /* Drop a new plugin and use it: SIGHUP rescans and reloads. */
   tb_test_add_plugin (plugins, "tts-latetts");
   g_free (tb_test_write_file (plugins, "t.conf",
-    "[talkingbits]\nplugin-path=\n"
+    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n"
     "[agent:a]\nnumbers=1000\nstt=teststt\ntts=latetts\nllm=testllm\n"
     "[agent:b]\nnumbers=2000\nstt=teststt\ntts=testtts\nllm=testllm\n"));
   g_subprocess_send_signal (daemon, SIGHUP);
@@ -138,7 +109,7 @@ test_lifecycle (void)
 
   /* A broken config on reload: reported, the process and old state stay. */
   g_free (tb_test_write_file (plugins, "t.conf",
-    "[talkingbits]\nplugin-path=\n[agent:a]\nstt=teststt\ntts=testtts\nllm=testllm\nvoise=x\n"));
+    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n[agent:a]\nstt=teststt\ntts=testtts\nllm=testllm\nvoise=x\n"));
   g_subprocess_send_signal (daemon, SIGHUP);
   text = tb_test_wait_for_text (log, "[agent:a] voise: unknown key");
   g_assert_nonnull (text);
@@ -147,7 +118,7 @@ test_lifecycle (void)
   g_clear_pointer (&text, g_free);
 
   /* Still running: SIGTERM stops it cleanly; no secret was ever logged, even with -v. */
-  stop_daemon (daemon, SIGTERM);
+  tb_test_stop_daemon (daemon, SIGTERM);
   g_file_get_contents (log, &text, NULL, NULL);
   g_assert_true (tb_test_contains (text, "stopping"));
   g_assert_true (tb_test_contains (text, "stopped"));
@@ -161,11 +132,11 @@ test_ctrl_c (void)
   g_autofree char *plugins = tb_test_plugin_dir_new (tb_test_good_plugins);
   g_autofree char *conf = tb_test_write_file (plugins, "t.conf", VALID_CONF);
   g_autofree char *log = g_build_filename (plugins, "daemon.log", NULL);
-  g_autoptr(GSubprocess) daemon = start_daemon (conf, plugins, log);
+  g_autoptr(GSubprocess) daemon = tb_test_start_daemon (conf, plugins, log);
   g_autofree char *text = tb_test_wait_for_text (log, "ready");
 
   g_assert_nonnull (text);
-  stop_daemon (daemon, SIGINT);
+  tb_test_stop_daemon (daemon, SIGINT);
   tb_test_remove_tree (plugins);
 }
 

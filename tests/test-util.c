@@ -129,3 +129,56 @@ tb_test_wait_for_text (const char *path, const char *needle)
   g_printerr ("waited in vain for '%s' in %s:\n%s\n", needle, path, text ? text : "");
   return NULL;
 }
+
+guint
+tb_test_free_port (void)
+{
+  for (int attempt = 0; attempt < 50; attempt++) {
+    g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_UDP, NULL);
+    g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+    g_autoptr(GSocketAddress) same = NULL;
+    guint port;
+
+    if (!g_socket_bind (udp, any, FALSE, NULL))
+      continue;
+    bound = g_socket_get_local_address (udp, NULL);
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    same = g_inet_socket_address_new (lo, port);
+    if (g_socket_bind (tcp, same, FALSE, NULL))
+      return port;
+  }
+  g_error ("no free port on 127.0.0.1");
+}
+
+GSubprocess *
+tb_test_start_daemon (const char *conf, const char *plugin_path, const char *log)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_setenv (launcher, "TALKINGBITS_PLUGIN_PATH", plugin_path, TRUE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  process = g_subprocess_launcher_spawn (launcher, &error, TB_DAEMON, "-v", "--config", conf,
+                                         NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
+void
+tb_test_stop_daemon (GSubprocess *process, int signal_number)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (process, signal_number);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}

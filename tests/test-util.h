@@ -30,6 +30,15 @@ gboolean tb_test_contains (const char *haystack, const char *needle);
  * status and the output in @out and @err. */
 int tb_test_run (const char *const *argv, const char *plugin_path, char **out, char **err);
 
+/* A port free on 127.0.0.1 for both UDP and TCP, right now. */
+guint tb_test_free_port (void);
+
+/* Starts the daemon (-v --config @conf) with TALKINGBITS_PLUGIN_PATH
+ * @plugin_path, stdout and stderr to @log. */
+GSubprocess *tb_test_start_daemon (const char *conf, const char *plugin_path, const char *log);
+/* Sends @signal_number and waits for a clean exit (status 0). */
+void tb_test_stop_daemon (GSubprocess *daemon, int signal_number);
+
 /* Waits up to 20 s until @path contains @needle; returns its content then,
  * or NULL (after printing it) when it never did. */
 char *tb_test_wait_for_text (const char *path, const char *needle);

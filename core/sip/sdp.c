@@ -30,6 +30,60 @@ our_direction (unsigned peer_mode)
   }
 }
 
+#define MAX_SDP_SIZE 16384
+
+static gboolean
+is_token_char (char c)
+{
+  return g_ascii_isalnum (c) || strchr ("-.!%*_+`'~", c) != NULL;
+}
+
+/* sofia-sip's parser never returns (allocating until memory runs out) on
+ * an m= line whose protocol or (for an unknown protocol) format list holds
+ * a character that is not a token character, e.g. "m=audio 4000 FOO 0 @" or
+ * "m=audio 4000 RT@/". Such lines are malformed anyway (RFC 4566, 5.14):
+ * refuse them before parsing. */
+static gboolean
+media_lines_are_sane (const char *text)
+{
+  for (const char *line = text; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL) {
+    const char *end = line + strcspn (line, "\r\n");
+    guint field = 0;
+    gboolean in_field = FALSE;
+
+    if (!g_str_has_prefix (line, "m="))
+      continue;
+    for (const char *p = line + 2; p < end; p++) {
+      if (*p == ' ') {
+        in_field = FALSE;
+        continue;
+      }
+      if (!in_field) {
+        in_field = TRUE;
+        field++;
+      }
+      /* media, port[/count], proto (tokens joined by '/'), formats... */
+      if (!is_token_char (*p) && !(field <= 3 && *p == '/'))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Printable ASCII and UTF-8 text with CR, LF and TAB: what SDP is. */
+static gboolean
+is_sdp_text (const char *text)
+{
+  if (!g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if ((guchar) *p < 0x20 && *p != '\r' && *p != '\n' && *p != '\t')
+      return FALSE;
+    else if (*p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
 static const char *
 mode_attribute (TbMediaDirection direction)
 {
@@ -73,9 +127,16 @@ read_stream (const char *text, const TbCodec *const *allowed, TbSdpStream *strea
   gboolean ok = FALSE;
   gboolean saw_audio = FALSE;
 
-  tb_sdp_stream_clear (stream);
+  /* @stream is output only: whatever it held is overwritten. */
+  memset (stream, 0, sizeof *stream);
+  stream->dtmf_payload_type = -1;
   if (!text || !*text) {
     g_set_error (error, TB_SDP_ERROR, TB_SDP_ERROR_PARSE, "no SDP body");
+    goto out;
+  }
+  if (strlen (text) > MAX_SDP_SIZE || !is_sdp_text (text) || !media_lines_are_sane (text)) {
+    g_set_error (error, TB_SDP_ERROR, TB_SDP_ERROR_PARSE,
+                 "invalid SDP: not text, too long, or a malformed m= line");
     goto out;
   }
   parser = sdp_parse (home, text, strlen (text), sdp_f_mode_0000);

@@ -30,7 +30,8 @@ typedef struct {
 void tb_sdp_stream_clear (TbSdpStream *stream);
 
 /* Reads the peer's offer and picks the first codec of the offer that is in
- * @allowed (a NULL-terminated preference list). */
+ * @allowed (a NULL-terminated list). @stream is output only (clear it with
+ * tb_sdp_stream_clear() after use). */
 gboolean tb_sdp_negotiate_offer (const char *sdp, const TbCodec *const *allowed,
                                  TbSdpStream *stream, GError **error);
 /* Reads the peer's answer to our offer (its codec must be one we offered). */

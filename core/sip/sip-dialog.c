@@ -1,0 +1,181 @@
+/* sip-dialog.c — an INVITE dialog bound to a call: answer, re-INVITE,
+ * hang-up, and the end of the dialog. Main thread. */
+#define G_LOG_DOMAIN "tb-sip"
+
+#include "sip-private.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+TbSipDialog *
+tb_sip_dialog_new (TbSipEndpoint *endpoint, nua_handle_t *nh, TbCall *call)
+{
+  TbSipDialog *dialog = g_new0 (TbSipDialog, 1);
+
+  dialog->refs = 1;
+  dialog->endpoint = endpoint;
+  dialog->nh = nh;
+  dialog->call = tb_call_ref (call);
+  nua_handle_bind (nh, dialog);
+  tb_call_set_signaling (call, &tb_sip_dialog_signaling, dialog);
+  return dialog;
+}
+
+TbSipDialog *
+tb_sip_dialog_ref (TbSipDialog *dialog)
+{
+  dialog->refs++;
+  return dialog;
+}
+
+void
+tb_sip_dialog_unref (TbSipDialog *dialog)
+{
+  if (--dialog->refs > 0)
+    return;
+  g_assert (dialog->terminated);
+  g_free (dialog->end_reason);
+  g_free (dialog);
+}
+
+/* The address we put in SDP: the public address, else the RTP bind
+ * address, else (bound to any) the local address that routes to the peer. */
+static char *
+media_address (TbSipDialog *dialog, const TbSdpStream *stream)
+{
+  TbConfig *config = tb_call_manager_get_config (dialog->endpoint->calls);
+  g_autoptr(GInetAddress) bound = g_inet_address_new_from_string (config->media.rtp_address);
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GInetAddress) peer = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (config->sip.public_address)
+    return g_strdup (config->sip.public_address);
+  if (bound && !g_inet_address_get_is_any (bound))
+    return g_inet_address_to_string (bound);
+  peer = g_inet_address_new_from_string (stream->address);
+  if (peer) {
+    probe = g_socket_new (g_inet_address_get_family (peer), G_SOCKET_TYPE_DATAGRAM,
+                          G_SOCKET_PROTOCOL_UDP, NULL);
+    target = g_inet_socket_address_new (peer, stream->port ? stream->port : 9);
+    if (probe && g_socket_connect (probe, target, NULL, NULL))
+      local = g_socket_get_local_address (probe, NULL);
+  }
+  if (local)
+    return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  return g_strdup (dialog->endpoint->contact_host);
+}
+
+char *
+tb_sip_dialog_answer_sdp (TbSipDialog *dialog, const TbSdpStream *stream)
+{
+  g_autofree char *address = media_address (dialog, stream);
+  const TbCodec *codecs[] = { stream->codec, NULL };
+  const guint8 payload_types[] = { stream->payload_type };
+  TbMediaDirection ours = stream->direction;
+  TbSdpLocal local = {
+    .address = address,
+    .port = tb_call_get_rtp_port (dialog->call),
+    .session_id = dialog->endpoint->sdp_session_id + (guint64) GPOINTER_TO_SIZE (dialog),
+    .version = ++dialog->sdp_version,
+    .codecs = codecs,
+    .payload_types = payload_types,
+    .dtmf_payload_type = stream->dtmf_payload_type,
+    .direction = ours,
+  };
+
+  return tb_sdp_build (&local);
+}
+
+void
+tb_sip_dialog_answer (TbSipDialog *dialog)
+{
+  g_autofree char *sdp = NULL;
+
+  if (dialog->terminated || dialog->answered)
+    return;
+  sdp = tb_sip_dialog_answer_sdp (dialog, tb_call_get_stream (dialog->call));
+  dialog->answered = TRUE;
+  nua_respond (dialog->nh, SIP_200_OK,
+               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               SIPTAG_PAYLOAD_STR (sdp),
+               TAG_END ());
+  tb_call_answered (dialog->call);
+}
+
+void
+tb_sip_dialog_reinvite (TbSipDialog *dialog, const sip_t *sip)
+{
+  TbConfig *config = tb_call_manager_get_config (dialog->endpoint->calls);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sdp = NULL;
+  TbSdpStream stream;
+
+  tb_sdp_stream_clear (&stream);
+  if (!sip->sip_payload || !sip->sip_payload->pl_data) {
+    /* An offerless re-INVITE (a session refresh): offer what we have. */
+    sdp = tb_sip_dialog_answer_sdp (dialog, tb_call_get_stream (dialog->call));
+    nua_respond (dialog->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                 SIPTAG_PAYLOAD_STR (sdp), TAG_END ());
+    return;
+  }
+  {
+    g_autofree char *body = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+
+    if (!tb_sdp_negotiate_offer (body, (const TbCodec *const *) config->media.codecs->pdata,
+                                 &stream, &error)) {
+      g_message ("call %s: re-INVITE refused: %s", tb_call_get_id (dialog->call), error->message);
+      nua_respond (dialog->nh, SIP_488_NOT_ACCEPTABLE,
+                   SIPTAG_WARNING_STR ("399 talkingbits \"incompatible media\""), TAG_END ());
+      return;
+    }
+  }
+  tb_call_update_media (dialog->call, &stream);
+  sdp = tb_sip_dialog_answer_sdp (dialog, &stream);
+  g_message ("call %s: re-INVITE: %s, %s", tb_call_get_id (dialog->call),
+             stream.codec->encoding_name,
+             stream.direction == TB_MEDIA_SENDRECV ? "active" : "on hold");
+  nua_respond (dialog->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               SIPTAG_PAYLOAD_STR (sdp), TAG_END ());
+  tb_sdp_stream_clear (&stream);
+}
+
+static void
+hangup (TbCall *call, const char *reason, gpointer user_data)
+{
+  TbSipDialog *dialog = user_data;
+
+  if (dialog->terminated)
+    return;
+  if (!dialog->end_reason)
+    dialog->end_reason = g_strdup (reason);
+  if (dialog->answered) {
+    nua_bye (dialog->nh, TAG_END ());
+  } else {
+    nua_respond (dialog->nh, SIP_480_TEMPORARILY_UNAVAILABLE,
+                 SIPTAG_REASON_STR ("SIP;cause=480;text=\"call not answered\""), TAG_END ());
+  }
+}
+
+const TbCallSignaling tb_sip_dialog_signaling = { hangup };
+
+void
+tb_sip_dialog_terminated (TbSipDialog *dialog, const char *reason)
+{
+  if (dialog->terminated)
+    return;
+  dialog->terminated = TRUE;
+  if (dialog->answer_timer)
+    g_source_remove (dialog->answer_timer);
+  dialog->answer_timer = 0;
+  if (dialog->call) {
+    tb_call_ended (dialog->call, dialog->end_reason ? dialog->end_reason
+                                 : reason ? reason : "terminated");
+    g_clear_pointer (&dialog->call, tb_call_unref);
+  }
+  nua_handle_bind (dialog->nh, NULL);
+  nua_handle_destroy (dialog->nh);
+  dialog->nh = NULL;
+  tb_sip_dialog_unref (dialog);
+}

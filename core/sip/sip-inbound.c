@@ -1,0 +1,167 @@
+/* sip-inbound.c — an incoming INVITE: access control, routing to an agent,
+ * capacity, SDP offer/answer, then ringing and answering. Main thread. */
+#define G_LOG_DOMAIN "tb-sip"
+
+#include "sip-private.h"
+
+#include <gio/gio.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/su.h>
+
+/* The address the request came from. */
+static GInetAddress *
+source_address (nua_t *nua)
+{
+  msg_t *msg = nua_current_request (nua);
+  su_addrinfo_t *ai = msg ? msg_addrinfo (msg) : NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (!ai || !ai->ai_addr)
+    return NULL;
+  address = g_socket_address_new_from_native (ai->ai_addr, ai->ai_addrlen);
+  if (!address || !G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static gboolean
+is_trusted (TbConfig *config, GInetAddress *address)
+{
+  for (guint i = 0; address && i < config->sip.trusted->len; i++)
+    if (g_inet_address_mask_matches (g_ptr_array_index (config->sip.trusted, i), address))
+      return TRUE;
+  return FALSE;
+}
+
+/* The dialled number: Request-URI user, else To user. */
+static const char *
+dialled_number (const sip_t *sip)
+{
+  if (sip->sip_request && sip->sip_request->rq_url->url_user)
+    return sip->sip_request->rq_url->url_user;
+  if (sip->sip_to && sip->sip_to->a_url->url_user)
+    return sip->sip_to->a_url->url_user;
+  return NULL;
+}
+
+static const char *
+caller (const sip_t *sip)
+{
+  if (sip->sip_from && sip->sip_from->a_url->url_user)
+    return sip->sip_from->a_url->url_user;
+  return "anonymous";
+}
+
+static gboolean
+answer_after_delay (gpointer data)
+{
+  TbSipDialog *dialog = data;
+
+  dialog->answer_timer = 0;
+  tb_sip_dialog_answer (dialog);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_media_ready (TbCall *call, gboolean ok, const char *error, gpointer user_data)
+{
+  TbSipDialog *dialog = user_data;
+  guint delay = tb_call_get_agent_config (call)->answer_delay_ms;
+
+  if (dialog->terminated) {
+    tb_sip_dialog_unref (dialog);
+    return;
+  }
+  if (!ok) {
+    g_warning ("call %s: media failed, refusing the call: %s", tb_call_get_id (call), error);
+    dialog->end_reason = g_strdup ("media-failed");
+    nua_respond (dialog->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
+  } else if (delay > 0) {
+    dialog->answer_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, delay, answer_after_delay,
+                                               tb_sip_dialog_ref (dialog),
+                                               (GDestroyNotify) tb_sip_dialog_unref);
+  } else {
+    tb_sip_dialog_answer (dialog);
+  }
+  tb_sip_dialog_unref (dialog);
+}
+
+static const char *
+refusal_text (TbCallRefusal refusal)
+{
+  switch (refusal) {
+  case TB_CALL_REFUSED_CAPACITY: return "max-calls reached";
+  case TB_CALL_REFUSED_NO_PORT: return "no free RTP port";
+  default: return "no RTP socket";
+  }
+}
+
+void
+tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *unused,
+                       const sip_t *sip)
+{
+  TbConfig *config = tb_call_manager_get_config (endpoint->calls);
+  g_autoptr(GInetAddress) from = source_address (endpoint->nua);
+  g_autofree char *from_text = from ? g_inet_address_to_string (from) : g_strdup ("unknown");
+  const char *number = dialled_number (sip);
+  const TbAgentConfig *agent;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TbCall) call = NULL;
+  TbCallRefusal refusal;
+  TbSdpStream stream;
+  TbSipDialog *dialog;
+
+  tb_sdp_stream_clear (&stream);
+  if (!is_trusted (config, from)) {
+    g_message ("INVITE from %s to %s refused: source not trusted", from_text,
+               number ? number : "?");
+    nua_respond (nh, SIP_403_FORBIDDEN, TAG_END ());
+    return;
+  }
+  agent = tb_config_route (config, number);
+  if (!agent) {
+    g_message ("INVITE from %s to %s refused: no agent for this number", from_text,
+               number ? number : "?");
+    nua_respond (nh, SIP_404_NOT_FOUND, TAG_END ());
+    return;
+  }
+  if (!sip->sip_payload || !sip->sip_payload->pl_data) {
+    g_message ("INVITE from %s to %s refused: no SDP offer", from_text, number);
+    nua_respond (nh, SIP_488_NOT_ACCEPTABLE,
+                 SIPTAG_WARNING_STR ("399 talkingbits \"an SDP offer is required\""), TAG_END ());
+    return;
+  }
+  {
+    g_autofree char *body = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+
+    if (!tb_sdp_negotiate_offer (body, (const TbCodec *const *) config->media.codecs->pdata,
+                                 &stream, &error)) {
+      gboolean unreadable = g_error_matches (error, TB_SDP_ERROR, TB_SDP_ERROR_PARSE);
+      g_autofree char *warning = g_strdup_printf ("399 talkingbits \"%s\"", error->message);
+
+      g_message ("INVITE from %s to %s refused: %s", from_text, number, error->message);
+      if (unreadable)
+        nua_respond (nh, SIP_400_BAD_REQUEST, SIPTAG_WARNING_STR (warning), TAG_END ());
+      else
+        nua_respond (nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR (warning), TAG_END ());
+      return;
+    }
+  }
+
+  call = tb_call_manager_create_call (endpoint->calls, TB_CALL_INBOUND, agent, caller (sip),
+                                      number, sip->sip_call_id ? sip->sip_call_id->i_id : "",
+                                      &refusal);
+  if (!call) {
+    g_message ("INVITE from %s to %s refused: %s", from_text, number, refusal_text (refusal));
+    nua_respond (nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR ("5"), TAG_END ());
+    tb_sdp_stream_clear (&stream);
+    return;
+  }
+
+  g_message ("call %s: %s -> %s (agent %s) from %s, %s", tb_call_get_id (call), caller (sip),
+             number, agent->name, from_text, stream.codec->encoding_name);
+  dialog = tb_sip_dialog_new (endpoint, nh, call);
+  nua_respond (nh, SIP_180_RINGING, TAG_END ());
+  tb_call_start_media (call, &stream, on_media_ready, tb_sip_dialog_ref (dialog));
+  tb_sdp_stream_clear (&stream);
+}
