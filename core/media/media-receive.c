@@ -89,7 +89,7 @@ deliver_frames (TbMediaSession *session)
   while (session->decoded.len - done >= frame_bytes) {
     session->stats.frames_delivered++;
     if (session->callbacks.frame)
-      session->callbacks.frame ((const gint16 *) (session->decoded.data + done),
+      session->callbacks.frame ((const gint16 *) (tb_media_bytes_peek (&session->decoded) + done),
                                 session->frame_samples, session->user_data);
     if (session->freed)
       return;

@@ -61,7 +61,7 @@ encode (TbMediaSession *session, const gint16 *frame)
 void
 tb_media_send_reset (TbMediaSession *session)
 {
-  session->encoded.len = 0;
+  tb_media_bytes_consume (&session->encoded, session->encoded.len);
   session->idle = FALSE;
   session->same_payloads = 0;
   g_free (session->idle_payload);
@@ -129,21 +129,21 @@ encoded_payload (TbMediaSession *session, const gint16 *frame)
     tb_media_bytes_consume (&session->encoded, session->encoded.len - need);
 
   if (frame == session->silence &&
-      memcmp (session->idle_payload, session->encoded.data, need) == 0) {
+      memcmp (session->idle_payload, tb_media_bytes_peek (&session->encoded), need) == 0) {
     if (++session->same_payloads + 1 >= SAME_PAYLOADS_FOR_IDLE)
       session->idle = TRUE;
   } else {
     session->same_payloads = 0;
-    memcpy (session->idle_payload, session->encoded.data, need);
+    memcpy (session->idle_payload, tb_media_bytes_peek (&session->encoded), need);
   }
-  return session->encoded.data;
+  return tb_media_bytes_peek (&session->encoded);
 }
 
 static void
 send_audio (TbMediaSession *session, const gint16 *frame)
 {
   const guint8 *payload = encoded_payload (session, frame);
-  gboolean from_encoder = payload == session->encoded.data;
+  gboolean from_encoder = payload == tb_media_bytes_peek (&session->encoded);
 
   if (!payload)
     return;
@@ -163,7 +163,7 @@ take_frame (TbMediaSession *session)
 
   if (size == 0)
     return session->silence;
-  memcpy (session->frame, session->queue.data, size);
+  memcpy (session->frame, tb_media_bytes_peek (&session->queue), size);
   memset ((guint8 *) session->frame + size, 0, frame_bytes - size);
   tb_media_bytes_consume (&session->queue, size);
   return session->frame;

@@ -7,13 +7,21 @@
 #include "reorder.h"
 #include "dtmf.h"
 
-/* Growable sample or byte buffers that are reused, so the steady state of a
- * call allocates nothing. */
+/* Growable FIFOs of samples or bytes, reused so that the steady state of a
+ * call allocates nothing. Taking from the front moves an offset, not the
+ * data: the play queue can hold minutes of audio. */
 typedef struct {
   guint8 *data;
-  gsize len;
+  gsize start;       /* offset of the first byte held */
+  gsize len;         /* bytes held */
   gsize capacity;
 } TbMediaBytes;
+
+static inline guint8 *
+tb_media_bytes_peek (const TbMediaBytes *bytes)
+{
+  return bytes->data + bytes->start;
+}
 
 void tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size);
 void tb_media_bytes_consume (TbMediaBytes *bytes, gsize size);

@@ -8,14 +8,24 @@
 
 #include <string.h>
 
+/* An emptied FIFO larger than this gives its memory back (a long prompt
+ * must not keep its size for the rest of the call). */
+#define BYTES_KEEP_CAPACITY (64 * 1024)
+
 void
 tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size)
 {
-  if (bytes->len + size > bytes->capacity) {
-    bytes->capacity = MAX (bytes->len + size, bytes->capacity * 2);
-    bytes->data = g_realloc (bytes->data, bytes->capacity);
+  if (bytes->start + bytes->len + size > bytes->capacity) {
+    /* Move what is held to the front first; grow only if that is not enough. */
+    if (bytes->start > 0)
+      memmove (bytes->data, bytes->data + bytes->start, bytes->len);
+    bytes->start = 0;
+    if (bytes->len + size > bytes->capacity) {
+      bytes->capacity = MAX (bytes->len + size, bytes->capacity * 2);
+      bytes->data = g_realloc (bytes->data, bytes->capacity);
+    }
   }
-  memcpy (bytes->data + bytes->len, data, size);
+  memcpy (bytes->data + bytes->start + bytes->len, data, size);
   bytes->len += size;
 }
 
@@ -23,15 +33,20 @@ void
 tb_media_bytes_consume (TbMediaBytes *bytes, gsize size)
 {
   size = MIN (size, bytes->len);
-  memmove (bytes->data, bytes->data + size, bytes->len - size);
+  bytes->start += size;
   bytes->len -= size;
+  if (bytes->len == 0) {
+    bytes->start = 0;
+    if (bytes->capacity > BYTES_KEEP_CAPACITY)
+      tb_media_bytes_clear (bytes);
+  }
 }
 
 void
 tb_media_bytes_clear (TbMediaBytes *bytes)
 {
   g_clear_pointer (&bytes->data, g_free);
-  bytes->len = bytes->capacity = 0;
+  bytes->start = bytes->len = bytes->capacity = 0;
 }
 
 GstCaps *
@@ -311,7 +326,7 @@ void
 tb_media_session_flush (TbMediaSession *session)
 {
   g_return_if_fail (session);
-  session->queue.len = 0;
+  tb_media_bytes_consume (&session->queue, session->queue.len);
   session->draining = FALSE;
   /* Encoded audio not sent yet goes too, so the next packet is silence. */
   tb_media_send_reset (session);

@@ -47,7 +47,10 @@ tb_pacer_source_new (guint period_us, TbPacerFunc func, gpointer user_data)
   g_return_val_if_fail (period_us > 0 && func, NULL);
   source = g_source_new (&pacer_funcs, sizeof (PacerSource));
   pacer = (PacerSource *) source;
+  /* On the clock's grid of @period_us: every pacer of a worker then fires in
+   * the same wake-up instead of each in its own. */
   pacer->start = g_get_monotonic_time ();
+  pacer->start -= pacer->start % period_us;
   pacer->period = period_us;
   g_source_set_name (source, "tb-media pacer");
   g_source_set_callback (source, (GSourceFunc) (void (*) (void)) func, user_data, NULL);

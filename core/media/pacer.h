@@ -1,7 +1,8 @@
 /* pacer.h — a GSource that fires every period on a fixed grid.
  *
  * Deadlines are start + n * period on the monotonic clock, so a late
- * wake-up does not push the following ones back (no drift). */
+ * wake-up does not push the following ones back (no drift). Start is a
+ * multiple of the period, so pacers of the same period fire together. */
 #pragma once
 
 #include <glib.h>
