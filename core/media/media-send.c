@@ -143,14 +143,13 @@ static void
 send_audio (TbMediaSession *session, const gint16 *frame)
 {
   const guint8 *payload = encoded_payload (session, frame);
-  gboolean from_encoder = payload == tb_media_bytes_peek (&session->encoded);
 
   if (!payload)
     return;
   send_packet (session, session->payload_type, session->marker, session->timestamp,
                payload, session->codec->bytes_per_20ms);
   session->marker = FALSE;
-  if (from_encoder)
+  if (payload != session->idle_payload)
     tb_media_bytes_consume (&session->encoded, session->codec->bytes_per_20ms);
 }
 
