@@ -8,6 +8,7 @@
 #include "call-private.h"
 
 struct _TbCallManager {
+  GMutex lock;                 /* guards config and calls */
   TbConfig *config;
   TbWorkerPool *workers;
   TbRtpPorts *ports;
@@ -35,6 +36,7 @@ tb_call_manager_new (TbConfig *config)
 {
   TbCallManager *manager = g_new0 (TbCallManager, 1);
 
+  g_mutex_init (&manager->lock);
   manager->config = tb_config_ref (config);
   manager->workers = tb_worker_pool_new (config->workers);
   manager->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -59,81 +61,115 @@ tb_call_manager_free (TbCallManager *manager)
   g_hash_table_unref (manager->audio);
   g_mutex_clear (&manager->audio_lock);
   tb_config_unref (manager->config);
+  g_mutex_clear (&manager->lock);
   g_free (manager);
 }
 
 void
 tb_call_manager_set_config (TbCallManager *manager, TbConfig *config)
 {
+  g_mutex_lock (&manager->lock);
   tb_config_unref (manager->config);
   manager->config = tb_config_ref (config);
   apply_media_config (manager);
+  g_mutex_unlock (&manager->lock);
   g_mutex_lock (&manager->audio_lock);
   g_hash_table_remove_all (manager->audio);  /* greeting files may have changed */
   g_mutex_unlock (&manager->audio_lock);
 }
 
 TbConfig *
-tb_call_manager_get_config (TbCallManager *manager)
+tb_call_manager_dup_config (TbCallManager *manager)
 {
-  return manager->config;
+  TbConfig *config;
+
+  g_mutex_lock (&manager->lock);
+  config = tb_config_ref (manager->config);
+  g_mutex_unlock (&manager->lock);
+  return config;
 }
 
 TbCall *
-tb_call_manager_create_call (TbCallManager *manager, TbCallDirection direction,
+tb_call_manager_create_call (TbCallManager *manager, TbConfig *config, TbCallDirection direction,
                              const TbAgentConfig *agent, const char *from, const char *to,
-                             const char *sip_call_id, TbCallRefusal *refusal)
+                             const char *sip_call_id, const TbCallSignaling *signaling,
+                             gpointer signaling_data, TbCallRefusal *refusal)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) rtp_address = NULL;
   guint port = 0;
   TbCall *call;
 
   *refusal = TB_CALL_REFUSED_NONE;
-  if (g_hash_table_size (manager->calls) >= manager->config->sip.max_calls) {
+  g_mutex_lock (&manager->lock);
+  if (g_hash_table_size (manager->calls) >= config->sip.max_calls) {
+    g_mutex_unlock (&manager->lock);
     *refusal = TB_CALL_REFUSED_CAPACITY;
     return NULL;
   }
-  socket = tb_rtp_ports_bind (manager->ports, manager->rtp_address, &port, &error);
+  rtp_address = g_object_ref (manager->rtp_address);
+  socket = tb_rtp_ports_bind (manager->ports, rtp_address, &port, &error);
   if (!socket) {
+    g_mutex_unlock (&manager->lock);
     *refusal = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
                ? TB_CALL_REFUSED_NO_PORT : TB_CALL_REFUSED_SOCKET;
     g_warning ("no RTP socket for a call to %s: %s", to, error->message);
     return NULL;
   }
-  call = tb_call_new (manager, manager->config, direction, agent, from, to, sip_call_id,
-                      socket, port, tb_worker_pool_acquire (manager->workers));
+  call = tb_call_new (manager, config, direction, agent, from, to, sip_call_id, socket, port,
+                      tb_worker_pool_acquire (manager->workers), signaling, signaling_data);
   g_hash_table_insert (manager->calls, (gpointer) tb_call_get_id (call), call);
-  return call;
+  g_mutex_unlock (&manager->lock);
+  return tb_call_ref (call);
 }
 
 guint
 tb_call_manager_count (TbCallManager *manager)
 {
-  return g_hash_table_size (manager->calls);
+  guint count;
+
+  g_mutex_lock (&manager->lock);
+  count = g_hash_table_size (manager->calls);
+  g_mutex_unlock (&manager->lock);
+  return count;
 }
 
 TbCall *
 tb_call_manager_lookup (TbCallManager *manager, const char *id)
 {
-  return g_hash_table_lookup (manager->calls, id);
+  TbCall *call;
+
+  g_mutex_lock (&manager->lock);
+  call = g_hash_table_lookup (manager->calls, id);
+  if (call)
+    tb_call_ref (call);
+  g_mutex_unlock (&manager->lock);
+  return call;
 }
 
 void
 tb_call_manager_hangup_all (TbCallManager *manager, const char *reason)
 {
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_call_unref);
   GHashTableIter iter;
   gpointer call;
 
+  g_mutex_lock (&manager->lock);
   g_hash_table_iter_init (&iter, manager->calls);
   while (g_hash_table_iter_next (&iter, NULL, &call))
-    tb_call_hangup (call, reason);
+    g_ptr_array_add (calls, tb_call_ref (call));
+  g_mutex_unlock (&manager->lock);
+  for (guint i = 0; i < calls->len; i++)
+    tb_call_hangup (g_ptr_array_index (calls, i), reason);
 }
 
 void
 tb_call_manager_remove (TbCallManager *manager, TbCall *call)
 {
+  g_mutex_lock (&manager->lock);
   g_hash_table_remove (manager->calls, tb_call_get_id (call));
+  g_mutex_unlock (&manager->lock);
 }
 
 TbRtpPorts *

@@ -1,6 +1,6 @@
 /* call-manager.h — the calls in progress: capacity, RTP ports, workers,
- * and the configuration each new call is given. Main thread only, except
- * where a function says otherwise. */
+ * and the configuration each new call is given. Thread-safe: the signaling
+ * thread creates and ends calls, the main thread reloads the config. */
 #pragma once
 
 #include "call.h"
@@ -14,7 +14,8 @@ void tb_call_manager_free (TbCallManager *manager);
 
 /* A reloaded config: new calls get it, calls in progress keep theirs. */
 void tb_call_manager_set_config (TbCallManager *manager, TbConfig *config);
-TbConfig *tb_call_manager_get_config (TbCallManager *manager);
+/* The current config, a new reference. */
+TbConfig *tb_call_manager_dup_config (TbCallManager *manager);
 
 typedef enum {
   TB_CALL_REFUSED_NONE,
@@ -25,14 +26,16 @@ typedef enum {
 
 /* A new call for @agent, with an RTP port and a worker; NULL and
  * @refusal when it cannot be taken. */
-TbCall *tb_call_manager_create_call (TbCallManager *manager, TbCallDirection direction,
-                                     const TbAgentConfig *agent, const char *from,
-                                     const char *to, const char *sip_call_id,
+TbCall *tb_call_manager_create_call (TbCallManager *manager, TbConfig *config,
+                                     TbCallDirection direction, const TbAgentConfig *agent,
+                                     const char *from, const char *to, const char *sip_call_id,
+                                     const TbCallSignaling *signaling, gpointer signaling_data,
                                      TbCallRefusal *refusal);
 
 guint tb_call_manager_count (TbCallManager *manager);
+/* A new reference to the call, or NULL. */
 TbCall *tb_call_manager_lookup (TbCallManager *manager, const char *id);
-/* Main thread: every call in progress is asked to hang up. */
+/* Every call in progress is asked to hang up. */
 void tb_call_manager_hangup_all (TbCallManager *manager, const char *reason);
 
 /* For TbCall: */

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 TbCall *tb_call_new (TbCallManager *manager, TbConfig *config, TbCallDirection direction,
                      const TbAgentConfig *agent, const char *from, const char *to,
                      const char *sip_call_id, GSocket *socket, guint rtp_port,
-                     GMainContext *worker);
+                     GMainContext *worker, const TbCallSignaling *signaling,
+                     gpointer signaling_data);
 
 G_END_DECLS

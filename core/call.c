@@ -26,9 +26,13 @@ struct _TbCall {
   char *end_reason;
   gboolean ended;
 
-  /* main thread */
+  /* set at creation, then read-only */
   const TbCallSignaling *signaling;
   gpointer signaling_data;
+  gint hung_up;                  /* atomic: signaling asked to end the call */
+
+  /* signaling thread */
+  gpointer dialog;
   guint rtp_port;
   TbSdpStream stream;
 
@@ -43,7 +47,8 @@ struct _TbCall {
 TbCall *
 tb_call_new (TbCallManager *manager, TbConfig *config, TbCallDirection direction,
              const TbAgentConfig *agent, const char *from, const char *to,
-             const char *sip_call_id, GSocket *socket, guint rtp_port, GMainContext *worker)
+             const char *sip_call_id, GSocket *socket, guint rtp_port, GMainContext *worker,
+             const TbCallSignaling *signaling, gpointer signaling_data)
 {
   TbCall *call = g_new0 (TbCall, 1);
 
@@ -61,6 +66,8 @@ tb_call_new (TbCallManager *manager, TbConfig *config, TbCallDirection direction
   call->socket = g_object_ref (socket);
   call->rtp_port = rtp_port;
   call->worker = g_main_context_ref (worker);
+  call->signaling = signaling;
+  call->signaling_data = signaling_data;
   tb_sdp_stream_clear (&call->stream);
   return call;
 }
@@ -98,13 +105,8 @@ GMainContext *tb_call_get_worker (TbCall *call) { return call->worker; }
 guint tb_call_get_rtp_port (TbCall *call) { return call->rtp_port; }
 const TbAgentConfig *tb_call_get_agent_config (TbCall *call) { return call->agent; }
 const TbSdpStream *tb_call_get_stream (TbCall *call) { return &call->stream; }
-
-void
-tb_call_set_signaling (TbCall *call, const TbCallSignaling *signaling, gpointer user_data)
-{
-  call->signaling = signaling;
-  call->signaling_data = user_data;
-}
+void tb_call_set_dialog (TbCall *call, gpointer dialog) { call->dialog = dialog; }
+gpointer tb_call_get_dialog (TbCall *call) { return call->dialog; }
 
 /* ---- hand-offs --------------------------------------------------------- */
 
@@ -151,6 +153,12 @@ invoke (GMainContext *context, GSourceFunc func, Job *job)
 {
   g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, func, job,
                               (GDestroyNotify) job_free);
+}
+
+static void
+invoke_signaling (TbCall *call, GSourceFunc func, Job *job)
+{
+  call->signaling->invoke (func, job, (GDestroyNotify) job_free, call->signaling_data);
 }
 
 /* ---- worker side: media ------------------------------------------------ */
@@ -261,7 +269,7 @@ start_recorder (TbCall *call)
 }
 
 static gboolean
-media_ready_on_main (gpointer data)
+media_ready_on_signaling (gpointer data)
 {
   Job *job = data;
 
@@ -292,7 +300,7 @@ start_media_on_worker (gpointer data)
     }
   }
   g_clear_object (&params.remote);
-  invoke (g_main_context_default (), media_ready_on_main, reply);
+  invoke_signaling (call, media_ready_on_signaling, reply);
   return G_SOURCE_REMOVE;
 }
 
@@ -348,12 +356,12 @@ tb_call_answered (TbCall *call)
 /* ---- hanging up and ending --------------------------------------------- */
 
 static gboolean
-hangup_on_main (gpointer data)
+hangup_on_signaling (gpointer data)
 {
   Job *job = data;
   TbCall *call = job->call;
 
-  if (!call->ended && call->signaling)
+  if (!call->ended)
     call->signaling->hangup (call, job->reason, call->signaling_data);
   return G_SOURCE_REMOVE;
 }
@@ -361,10 +369,13 @@ hangup_on_main (gpointer data)
 void
 tb_call_hangup (TbCall *call, const char *reason)
 {
-  Job *job = job_new (call);
+  Job *job;
 
+  if (!g_atomic_int_compare_and_exchange (&call->hung_up, 0, 1))
+    return;
+  job = job_new (call);
   job->reason = g_strdup (reason);
-  invoke (g_main_context_default (), hangup_on_main, job);
+  invoke_signaling (call, hangup_on_signaling, job);
 }
 
 static void
@@ -422,7 +433,7 @@ log_end (TbCall *call)
 }
 
 static gboolean
-ended_on_main (gpointer data)
+ended_on_signaling (gpointer data)
 {
   Job *job = data;
   TbCall *call = job->call;
@@ -449,7 +460,7 @@ stop_media_on_worker (gpointer data)
     g_warning ("call %s: recording incomplete: %s", call->id, error->message);
   g_clear_pointer (&call->recorder, tb_wav_writer_free);
   g_clear_object (&call->socket);
-  invoke (g_main_context_default (), ended_on_main, job_new (call));
+  invoke_signaling (call, ended_on_signaling, job_new (call));
   return G_SOURCE_REMOVE;
 }
 
@@ -461,6 +472,5 @@ tb_call_ended (TbCall *call, const char *reason)
   call->ended = TRUE;
   call->ended_us = g_get_monotonic_time ();
   call->end_reason = g_strdup (reason);
-  call->signaling = NULL;
   invoke (call->worker, stop_media_on_worker, job_new (call));
 }

@@ -2,9 +2,10 @@
  * its media on a worker thread, and the hand-offs between them.
  *
  * Threads: the SIP side (signaling) creates, answers and ends a call on
- * the main thread; the call's media session, recorder and (later) its
+ * its own thread; the call's media session, recorder and (later) its
  * conversation live on the worker the call was given, and are only touched
- * there. Hand-offs go through g_main_context_invoke(). */
+ * there. Hand-offs go to the worker with g_main_context_invoke() and to
+ * signaling with its invoke function. */
 #pragma once
 
 #include "config.h"
@@ -20,8 +21,13 @@ typedef enum {
 typedef struct _TbCall TbCall;
 typedef struct _TbCallManager TbCallManager;
 
-/* What the SIP side lets the rest of the call do; run on the main thread. */
+/* What the SIP side provides to a call. */
 typedef struct {
+  /* Runs @func (@data) soon on the signaling thread, then @destroy (@data);
+   * callable from any thread. When signaling has stopped, only @destroy
+   * runs. */
+  void (*invoke) (GSourceFunc func, gpointer data, GDestroyNotify destroy, gpointer user_data);
+  /* On the signaling thread: end the call (BYE, or refuse it unanswered). */
   void (*hangup) (TbCall *call, const char *reason, gpointer user_data);
 } TbCallSignaling;
 
@@ -34,26 +40,27 @@ TbCallDirection tb_call_get_direction (TbCall *call);
 GMainContext *tb_call_get_worker (TbCall *call);
 guint tb_call_get_rtp_port (TbCall *call);
 const TbAgentConfig *tb_call_get_agent_config (TbCall *call);
-/* Main thread: the media negotiated last. */
+/* Signaling thread: the SIP side's state for the call (its dialog), NULL
+ * once the dialog is gone. */
+void tb_call_set_dialog (TbCall *call, gpointer dialog);
+gpointer tb_call_get_dialog (TbCall *call);
+/* Signaling thread: the media negotiated last. */
 const TbSdpStream *tb_call_get_stream (TbCall *call);
-
-/* Main thread. Sets what the SIP side does for the call. */
-void tb_call_set_signaling (TbCall *call, const TbCallSignaling *signaling, gpointer user_data);
 
 typedef void (*TbCallReadyFunc) (TbCall *call, gboolean ok, const char *error, gpointer user_data);
 
-/* Main thread. Starts the media on the call's worker for the negotiated
- * @stream; @ready runs back on the main thread when RTP can flow (then
+/* Signaling thread. Starts the media on the call's worker for the negotiated
+ * @stream; @ready runs back on the signaling thread when RTP can flow (then
  * answer), or with ok FALSE and the reason. */
 void tb_call_start_media (TbCall *call, const TbSdpStream *stream, TbCallReadyFunc ready,
                           gpointer user_data);
-/* Main thread. A new offer/answer in the dialog (hold, unhold, new address). */
+/* Signaling thread. A new offer/answer in the dialog (hold, unhold, new address). */
 void tb_call_update_media (TbCall *call, const TbSdpStream *stream);
-/* Main thread. The call is answered (200 OK sent or received). */
+/* Signaling thread. The call is answered (200 OK sent or received). */
 void tb_call_answered (TbCall *call);
 /* Any thread. Asks the SIP side to end the call (BYE) with @reason. */
 void tb_call_hangup (TbCall *call, const char *reason);
-/* Main thread. The dialog is over: stops media, logs the call, releases
+/* Signaling thread. The dialog is over: stops media, logs the call, releases
  * its port and worker, and drops it from the manager. Idempotent. */
 void tb_call_ended (TbCall *call, const char *reason);
 

@@ -89,6 +89,7 @@ typedef struct {
   gint64 timeout_at;
   guint drained;
   gboolean free_in_frame;   /* frees its session from the frame callback */
+  const TbMediaParams *update_in_frame;  /* ... or updates it, once */
 } Peer;
 
 static void
@@ -102,6 +103,13 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
   g_array_append_vals (peer->samples, samples, n_samples);
   if (peer->free_in_frame)
     g_clear_pointer (&peer->session, tb_media_session_free);
+  if (peer->update_in_frame) {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (tb_media_session_update (peer->session, peer->update_in_frame, &error));
+    g_assert_no_error (error);
+    peer->update_in_frame = NULL;
+  }
 }
 
 static void
@@ -822,6 +830,41 @@ test_free_in_callback (void)
 }
 
 static void
+test_update_in_callback (void)
+{
+  Peer a, b;
+  Params pa, pb;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (16000, 600, &n_tone);
+  g_autoptr(GError) error = NULL;
+  guint start, end, first;
+
+  /* B switches to G.722 from inside its frame callback (a re-INVITE
+   * handled as the caller speaks); then A follows and plays a tone. */
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 16000);
+  params_init (&pa, tb_codec_get (TB_CODEC_G722), 16000, b.port, "a");
+  params_init (&pb, tb_codec_get (TB_CODEC_G722), 16000, a.port, "b");
+  b.update_in_frame = &pb.params;
+  run_until (&b.frames, 1, 1000);
+  g_assert_null (b.update_in_frame);
+  g_assert_true (tb_media_session_update (a.session, &pa.params, &error));
+  g_assert_no_error (error);
+  run_for (100);
+  first = b.frames;
+  tb_media_session_play (a.session, tone, n_tone);
+  run_until (&a.drained, 1, 2000);
+  run_for (200);
+  g_assert_cmpuint (b.bad_frames, ==, 0);
+  loud_span (&b, first, &start, &end);
+  g_assert_cmpuint (end - start, >=, 29);
+  assert_tone_440 (&g_array_index (b.samples, gint16, (start + 3) * 320), 20 * 320, 16000);
+  params_clear (&pa);
+  params_clear (&pb);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static void
 test_dot_dump (void)
 {
   Peer a;
@@ -892,6 +935,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/recvonly", test_recvonly);
   g_test_add_func ("/media/update", test_update);
   g_test_add_func ("/media/free-in-callback", test_free_in_callback);
+  g_test_add_func ("/media/update-in-callback", test_update_in_callback);
   g_test_add_func ("/media/dot-dump", test_dot_dump);
   ret = g_test_run ();
 

@@ -397,12 +397,33 @@ test_pacer (void)
 
 /* ---- RTP ports -------------------------------------------------------------- */
 
+static guint
+free_even_range (GInetAddress *address, guint count)
+{
+  for (guint attempt = 0; attempt < 100; attempt++) {
+    guint first = 20000 + 2 * g_random_int_range (0, 10000);
+    gboolean all_free = TRUE;
+
+    for (guint i = 0; i < count && all_free; i++) {
+      g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                               G_SOCKET_PROTOCOL_UDP, NULL);
+      g_autoptr(GSocketAddress) at = g_inet_socket_address_new (address, first + 2 * i);
+
+      all_free = probe && g_socket_bind (probe, at, FALSE, NULL);
+    }
+    if (all_free)
+      return first;
+  }
+  g_error ("no free range of %u even ports", count);
+}
+
 static void
 test_ports (void)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  /* A range of 5 even ports, somewhere random so parallel runs do not meet. */
-  guint first = 20000 + 2 * g_random_int_range (0, 10000);
+  /* A range of 5 even ports, somewhere random so parallel runs do not meet,
+   * and free right now (other tests hold ports too). */
+  guint first = free_even_range (loopback, 5);
   g_autoptr(TbRtpPorts) ports = tb_rtp_ports_new (first - 1, first + 9);
   g_autoptr(GSocket) other = NULL;
   g_autoptr(GSocketAddress) other_address = g_inet_socket_address_new (loopback, first + 4);

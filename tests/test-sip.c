@@ -70,7 +70,9 @@ server_start (Server *s, const char *sip_extra, const char *media_extra)
   g_autofree char *text = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *ready = NULL;
-  guint first_rtp = 30000 + 100 * g_random_int_range (0, 300);
+  /* 50000-59999 for the server, 40000-49999 for sipp: apart from the
+   * ranges the RTP unit tests use (20000-39999) when run in parallel. */
+  guint first_rtp = 50000 + 100 * g_random_int_range (0, 99);
 
   s->dir = g_dir_make_tmp ("tb-sip-XXXXXX", &error);
   g_assert_no_error (error);
@@ -111,6 +113,30 @@ server_stop (Server *s)
   g_free (s->log);
 }
 
+/* sipp binds four UDP ports from its media port up (audio and video, RTP
+ * and RTCP): find four free ones in 40000-49999. */
+static guint
+free_media_ports (void)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  for (guint attempt = 0; attempt < 100; attempt++) {
+    guint first = 40000 + 4 * g_random_int_range (0, 2500);
+    gboolean all_free = TRUE;
+
+    for (guint i = 0; i < 4 && all_free; i++) {
+      g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                               G_SOCKET_PROTOCOL_UDP, NULL);
+      g_autoptr(GSocketAddress) at = g_inet_socket_address_new (lo, first + i);
+
+      all_free = probe && g_socket_bind (probe, at, FALSE, NULL);
+    }
+    if (all_free)
+      return first;
+  }
+  g_error ("no four free UDP ports in 40000-49999");
+}
+
 /* Starts sipp with scenario @name (tests/sipp/, with @STATUS@ replaced)
  * calling @service, for one call. */
 static GSubprocess *
@@ -121,7 +147,7 @@ spawn_sipp (Server *s, const char *name, const char *service, const char *status
   g_autofree char *scenario = g_build_filename (s->dir, name, NULL);
   g_autofree char *target = g_strdup_printf ("127.0.0.1:%u", s->sip_port);
   g_autofree char *port = g_strdup_printf ("%u", tb_test_free_port ());
-  g_autofree char *media_port = g_strdup_printf ("%u", 40000 + 2 * g_random_int_range (0, 5000));
+  g_autofree char *media_port = g_strdup_printf ("%u", free_media_ports ());
   g_autofree char *errors_file = g_build_filename (s->dir, "sipp-errors.log", NULL);
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);

@@ -8,17 +8,22 @@
 #include <string.h>
 
 TbSipDialog *
-tb_sip_dialog_new (TbSipEndpoint *endpoint, nua_handle_t *nh, TbCall *call)
+tb_sip_dialog_new (TbSipEndpoint *endpoint, nua_handle_t *nh)
 {
   TbSipDialog *dialog = g_new0 (TbSipDialog, 1);
 
   dialog->refs = 1;
   dialog->endpoint = endpoint;
   dialog->nh = nh;
-  dialog->call = tb_call_ref (call);
   nua_handle_bind (nh, dialog);
-  tb_call_set_signaling (call, &tb_sip_dialog_signaling, dialog);
   return dialog;
+}
+
+void
+tb_sip_dialog_attach (TbSipDialog *dialog, TbCall *call)
+{
+  dialog->call = tb_call_ref (call);
+  tb_call_set_dialog (call, dialog);
 }
 
 TbSipDialog *
@@ -43,7 +48,7 @@ tb_sip_dialog_unref (TbSipDialog *dialog)
 static char *
 media_address (TbSipDialog *dialog, const TbSdpStream *stream)
 {
-  TbConfig *config = tb_call_manager_get_config (dialog->endpoint->calls);
+  TbConfig *config = dialog->endpoint->config;
   g_autoptr(GInetAddress) bound = g_inet_address_new_from_string (config->media.rtp_address);
   g_autoptr(GSocket) probe = NULL;
   g_autoptr(GInetAddress) peer = NULL;
@@ -107,12 +112,11 @@ tb_sip_dialog_answer (TbSipDialog *dialog)
 void
 tb_sip_dialog_reinvite (TbSipDialog *dialog, const sip_t *sip)
 {
-  TbConfig *config = tb_call_manager_get_config (dialog->endpoint->calls);
+  g_autoptr(TbConfig) config = tb_call_manager_dup_config (dialog->endpoint->calls);
   g_autoptr(GError) error = NULL;
   g_autofree char *sdp = NULL;
-  TbSdpStream stream;
+  TbSdpStream stream = { .dtmf_payload_type = -1 };
 
-  tb_sdp_stream_clear (&stream);
   if (!sip->sip_payload || !sip->sip_payload->pl_data) {
     /* An offerless re-INVITE (a session refresh): offer what we have. */
     sdp = tb_sip_dialog_answer_sdp (dialog, tb_call_get_stream (dialog->call));
@@ -141,11 +145,9 @@ tb_sip_dialog_reinvite (TbSipDialog *dialog, const sip_t *sip)
   tb_sdp_stream_clear (&stream);
 }
 
-static void
-hangup (TbCall *call, const char *reason, gpointer user_data)
+void
+tb_sip_dialog_hangup (TbSipDialog *dialog, const char *reason)
 {
-  TbSipDialog *dialog = user_data;
-
   if (dialog->terminated)
     return;
   if (!dialog->end_reason)
@@ -158,8 +160,6 @@ hangup (TbCall *call, const char *reason, gpointer user_data)
   }
 }
 
-const TbCallSignaling tb_sip_dialog_signaling = { hangup };
-
 void
 tb_sip_dialog_terminated (TbSipDialog *dialog, const char *reason)
 {
@@ -170,6 +170,7 @@ tb_sip_dialog_terminated (TbSipDialog *dialog, const char *reason)
     g_source_remove (dialog->answer_timer);
   dialog->answer_timer = 0;
   if (dialog->call) {
+    tb_call_set_dialog (dialog->call, NULL);
     tb_call_ended (dialog->call, dialog->end_reason ? dialog->end_reason
                                  : reason ? reason : "terminated");
     g_clear_pointer (&dialog->call, tb_call_unref);

@@ -1,11 +1,20 @@
-/* sip-endpoint.c — sofia-sip's nua on the GLib main loop: start, event
- * dispatch, shutdown. */
+/* sip-endpoint.c — sofia-sip's nua on a signaling thread of its own,
+ * running sofia's native loop: start, event dispatch, work handed over from
+ * other threads, shutdown.
+ *
+ * Why not sofia's GLib port (su_glib): in Debian's sofia-sip 1.12.11 it
+ * does not deliver the stack's queued messages until some socket wakes the
+ * loop, so a response waits for the next packet. */
 #define G_LOG_DOMAIN "tb-sip"
 
 #include "sip-private.h"
 
+#include <errno.h>
 #include <sofia-sip/su_log.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #define ALLOWED_METHODS "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK"
 
@@ -93,7 +102,7 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua,
     return;
   case nua_r_shutdown:
     if (status >= 200)
-      endpoint->shutdown_done = TRUE;
+      su_root_break (endpoint->root);
     return;
   case nua_i_error:
     g_warning ("SIP stack error: %d %s", status, phrase ? phrase : "");
@@ -119,41 +128,116 @@ bind_url (const TbSipConfig *sip)
   return g_strdup_printf ("sip:%s%s%s:%u", open, sip->listen_host, close, sip->listen_port);
 }
 
-TbSipEndpoint *
-tb_sip_endpoint_new (TbCallManager *calls, GError **error)
+/* ---- work handed to the signaling thread -------------------------------- */
+
+typedef struct {
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Closure;
+
+static void
+closure_free (Closure *closure)
 {
-  TbConfig *config = tb_call_manager_get_config (calls);
-  const TbSipConfig *sip = &config->sip;
-  g_autoptr(TbSipEndpoint) endpoint = g_new0 (TbSipEndpoint, 1);
+  if (closure->destroy)
+    closure->destroy (closure->data);
+  g_free (closure);
+}
+
+void
+tb_sip_endpoint_invoke (TbSipEndpoint *endpoint, GSourceFunc func, gpointer data,
+                        GDestroyNotify destroy)
+{
+  Closure *closure = g_new0 (Closure, 1);
+  guint64 one = 1;
+
+  closure->func = func;
+  closure->data = data;
+  closure->destroy = destroy;
+  if (g_atomic_int_get (&endpoint->stopped)) {
+    closure_free (closure);
+    return;
+  }
+  g_async_queue_push (endpoint->queue, closure);
+  if (write (endpoint->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    g_warning ("cannot wake the SIP thread: %s", g_strerror (errno));
+}
+
+static int
+on_wake (su_root_magic_t *magic, su_wait_t *wait, su_wakeup_arg_t *arg)
+{
+  TbSipEndpoint *endpoint = (TbSipEndpoint *) arg;
+  guint64 count;
+  Closure *closure;
+
+  if (read (endpoint->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+    g_warning ("SIP thread wake-up: %s", g_strerror (errno));
+  while ((closure = g_async_queue_try_pop (endpoint->queue))) {
+    closure->func (closure->data);
+    closure_free (closure);
+  }
+  return 0;
+}
+
+static void
+signaling_invoke (GSourceFunc func, gpointer data, GDestroyNotify destroy, gpointer user_data)
+{
+  tb_sip_endpoint_invoke (user_data, func, data, destroy);
+}
+
+static void
+signaling_hangup (TbCall *call, const char *reason, gpointer user_data)
+{
+  TbSipDialog *dialog = tb_call_get_dialog (call);
+
+  if (dialog)
+    tb_sip_dialog_hangup (dialog, reason);
+}
+
+const TbCallSignaling tb_sip_signaling = { signaling_invoke, signaling_hangup };
+
+/* ---- the signaling thread ----------------------------------------------- */
+
+static void
+report_started (TbSipEndpoint *endpoint, GError *error)
+{
+  g_mutex_lock (&endpoint->lock);
+  endpoint->started = TRUE;
+  endpoint->start_error = error;
+  g_cond_signal (&endpoint->cond);
+  g_mutex_unlock (&endpoint->lock);
+}
+
+static gpointer
+signaling_thread (gpointer data)
+{
+  TbSipEndpoint *endpoint = data;
+  const TbSipConfig *sip = &endpoint->config->sip;
   g_autofree char *url = bind_url (sip);
+  su_wait_t wait[1] = { SU_WAIT_INIT };
+  int wake_index;
 
   su_init ();
   su_log_redirect (su_log_default, sofia_logger, NULL);
   su_log_redirect (su_log_global, sofia_logger, NULL);
-
-  endpoint->calls = calls;
-  endpoint->port = sip->listen_port;
-  endpoint->contact_host = g_strdup (sip->public_address ? sip->public_address
-                                                         : sip->listen_host);
-  endpoint->sdp_session_id = (guint64) g_get_real_time ();
-  endpoint->root = su_glib_root_create (endpoint);
+  endpoint->root = su_root_create (endpoint);
   if (!endpoint->root) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create the SIP event loop");
+    report_started (endpoint, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                           "cannot create the SIP event loop"));
+    su_deinit ();
     return NULL;
   }
-  /* The stack runs on this thread's GLib main loop, not a thread of its own. */
+  /* The stack runs on this thread's loop, with our callbacks. */
   su_root_threading (endpoint->root, 0);
-  endpoint->source = su_glib_root_gsource (endpoint->root);
-  g_source_attach (endpoint->source, NULL);
+  su_wait_create (wait, endpoint->wake_fd, SU_WAIT_IN);
+  wake_index = su_root_register (endpoint->root, wait, on_wake, (su_wakeup_arg_t *) endpoint, 0);
 
-  endpoint->nua = nua_create (endpoint->root, on_event, endpoint,
-                              NUTAG_URL (url),
-                              TAG_END ());
+  endpoint->nua = nua_create (endpoint->root, on_event, endpoint, NUTAG_URL (url), TAG_END ());
   if (!endpoint->nua) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                 "cannot listen for SIP on %s:%u over UDP and TCP (in use, or not an address "
-                 "of this host)", sip->listen_host, sip->listen_port);
-    return NULL;
+    report_started (endpoint, g_error_new (G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                    "cannot listen for SIP on %s:%u over UDP and TCP (in use, or not an "
+                    "address of this host)", sip->listen_host, sip->listen_port));
+    goto out;
   }
   nua_set_params (endpoint->nua,
                   NUTAG_MEDIA_ENABLE (0),
@@ -170,10 +254,73 @@ tb_sip_endpoint_new (TbCallManager *calls, GError **error)
                   SIPTAG_USER_AGENT_STR (sip->user_agent),
                   SIPTAG_SERVER_STR (sip->user_agent),
                   TAG_END ());
+  report_started (endpoint, NULL);
+
+  su_root_run (endpoint->root);
+
+  nua_destroy (endpoint->nua);
+  endpoint->nua = NULL;
+out:
+  g_atomic_int_set (&endpoint->stopped, 1);
+  su_root_deregister (endpoint->root, wake_index);
+  su_root_destroy (endpoint->root);
+  endpoint->root = NULL;
+  su_deinit ();
+  /* Work that arrived too late is dropped, its data released. */
+  {
+    Closure *closure;
+
+    while ((closure = g_async_queue_try_pop (endpoint->queue)))
+      closure_free (closure);
+  }
+  return NULL;
+}
+
+TbSipEndpoint *
+tb_sip_endpoint_new (TbCallManager *calls, GError **error)
+{
+  g_autoptr(TbSipEndpoint) endpoint = g_new0 (TbSipEndpoint, 1);
+  const TbSipConfig *sip;
+
+  endpoint->calls = calls;
+  endpoint->config = tb_call_manager_dup_config (calls);
+  sip = &endpoint->config->sip;
+  endpoint->contact_host = g_strdup (sip->public_address ? sip->public_address
+                                                         : sip->listen_host);
+  endpoint->sdp_session_id = (guint64) g_get_real_time ();
+  endpoint->queue = g_async_queue_new ();
+  endpoint->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+  g_mutex_init (&endpoint->lock);
+  g_cond_init (&endpoint->cond);
+  if (endpoint->wake_fd < 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "eventfd: %s",
+                 g_strerror (errno));
+    return NULL;
+  }
+
+  endpoint->thread = g_thread_new ("tb-sip", signaling_thread, endpoint);
+  g_mutex_lock (&endpoint->lock);
+  while (!endpoint->started)
+    g_cond_wait (&endpoint->cond, &endpoint->lock);
+  g_mutex_unlock (&endpoint->lock);
+  if (endpoint->start_error) {
+    g_propagate_error (error, g_steal_pointer (&endpoint->start_error));
+    g_thread_join (g_steal_pointer (&endpoint->thread));
+    return NULL;
+  }
   g_message ("SIP listening on %s:%u (UDP and TCP)%s%s", sip->listen_host, sip->listen_port,
              sip->public_address ? ", public address " : "",
              sip->public_address ? sip->public_address : "");
   return g_steal_pointer (&endpoint);
+}
+
+static gboolean
+start_shutdown (gpointer data)
+{
+  TbSipEndpoint *endpoint = data;
+
+  nua_shutdown (endpoint->nua);
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -181,20 +328,19 @@ tb_sip_endpoint_shutdown (TbSipEndpoint *endpoint, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  if (!endpoint->nua)
+  if (!endpoint->thread)
     return;
   if (tb_call_manager_count (endpoint->calls) > 0) {
     g_message ("ending %u calls", tb_call_manager_count (endpoint->calls));
     tb_call_manager_hangup_all (endpoint->calls, "shutdown");
   }
   while (tb_call_manager_count (endpoint->calls) > 0 && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
+    g_usleep (10 * 1000);
+  if (tb_call_manager_count (endpoint->calls) > 0)
+    g_warning ("%u calls did not end in time", tb_call_manager_count (endpoint->calls));
 
-  nua_shutdown (endpoint->nua);
-  while (!endpoint->shutdown_done && g_get_monotonic_time () < deadline + G_USEC_PER_SEC * 2)
-    g_main_context_iteration (NULL, TRUE);
-  nua_destroy (endpoint->nua);
-  endpoint->nua = NULL;
+  tb_sip_endpoint_invoke (endpoint, start_shutdown, endpoint, NULL);
+  g_thread_join (g_steal_pointer (&endpoint->thread));
 }
 
 void
@@ -202,12 +348,15 @@ tb_sip_endpoint_free (TbSipEndpoint *endpoint)
 {
   if (!endpoint)
     return;
-  if (endpoint->nua)
+  if (endpoint->thread)
     tb_sip_endpoint_shutdown (endpoint, 0);
-  if (endpoint->root) {
-    su_root_destroy (endpoint->root);
-    su_deinit ();
-  }
+  if (endpoint->wake_fd >= 0)
+    close (endpoint->wake_fd);
+  g_clear_pointer (&endpoint->queue, g_async_queue_unref);
+  g_clear_pointer (&endpoint->config, tb_config_unref);
+  g_clear_error (&endpoint->start_error);
+  g_mutex_clear (&endpoint->lock);
+  g_cond_clear (&endpoint->cond);
   g_free (endpoint->contact_host);
   g_free (endpoint);
 }

@@ -1,5 +1,5 @@
-/* sip-endpoint.h — the SIP user agent: sofia-sip's nua on the GLib main
- * loop, listening on [sip] listen over UDP and TCP. It answers OPTIONS,
+/* sip-endpoint.h — the SIP user agent: sofia-sip's nua on a signaling
+ * thread, listening on [sip] listen over UDP and TCP. It answers OPTIONS,
  * routes INVITEs to agents and hands the dialogs to TbCall. */
 #pragma once
 
@@ -11,8 +11,8 @@ typedef struct _TbSipEndpoint TbSipEndpoint;
 
 TbSipEndpoint *tb_sip_endpoint_new (TbCallManager *calls, GError **error);
 
-/* Hangs up the calls in progress, waits (running the main context) until
- * they have ended or @timeout_ms has passed, then stops the stack. */
+/* Hangs up the calls in progress, waits until they have ended or
+ * @timeout_ms has passed, then stops the stack and its thread. */
 void tb_sip_endpoint_shutdown (TbSipEndpoint *endpoint, guint timeout_ms);
 void tb_sip_endpoint_free (TbSipEndpoint *endpoint);
 

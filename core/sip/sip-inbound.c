@@ -100,7 +100,7 @@ void
 tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *unused,
                        const sip_t *sip)
 {
-  TbConfig *config = tb_call_manager_get_config (endpoint->calls);
+  g_autoptr(TbConfig) config = tb_call_manager_dup_config (endpoint->calls);
   g_autoptr(GInetAddress) from = source_address (endpoint->nua);
   g_autofree char *from_text = from ? g_inet_address_to_string (from) : g_strdup ("unknown");
   const char *number = dialled_number (sip);
@@ -108,10 +108,9 @@ tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *u
   g_autoptr(GError) error = NULL;
   g_autoptr(TbCall) call = NULL;
   TbCallRefusal refusal;
-  TbSdpStream stream;
+  TbSdpStream stream = { .dtmf_payload_type = -1 };
   TbSipDialog *dialog;
 
-  tb_sdp_stream_clear (&stream);
   if (!is_trusted (config, from)) {
     g_message ("INVITE from %s to %s refused: source not trusted", from_text,
                number ? number : "?");
@@ -148,9 +147,10 @@ tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *u
     }
   }
 
-  call = tb_call_manager_create_call (endpoint->calls, TB_CALL_INBOUND, agent, caller (sip),
-                                      number, sip->sip_call_id ? sip->sip_call_id->i_id : "",
-                                      &refusal);
+  call = tb_call_manager_create_call (endpoint->calls, config, TB_CALL_INBOUND, agent,
+                                      caller (sip), number,
+                                      sip->sip_call_id ? sip->sip_call_id->i_id : "",
+                                      &tb_sip_signaling, endpoint, &refusal);
   if (!call) {
     g_message ("INVITE from %s to %s refused: %s", from_text, number, refusal_text (refusal));
     nua_respond (nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR ("5"), TAG_END ());
@@ -160,7 +160,8 @@ tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *u
 
   g_message ("call %s: %s -> %s (agent %s) from %s, %s", tb_call_get_id (call), caller (sip),
              number, agent->name, from_text, stream.codec->encoding_name);
-  dialog = tb_sip_dialog_new (endpoint, nh, call);
+  dialog = tb_sip_dialog_new (endpoint, nh);
+  tb_sip_dialog_attach (dialog, call);
   nua_respond (nh, SIP_180_RINGING, TAG_END ());
   tb_call_start_media (call, &stream, on_media_ready, tb_sip_dialog_ref (dialog));
   tb_sdp_stream_clear (&stream);
