@@ -192,3 +192,11 @@ tb_test_stop_daemon (GSubprocess *process, int signal_number)
   g_assert_true (g_subprocess_get_if_exited (process));
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
 }
+
+gboolean
+tb_test_wait_for_log (const char *path, const char *needle)
+{
+  g_autofree char *text = tb_test_wait_for_text (path, needle);
+
+  return text != NULL;
+}

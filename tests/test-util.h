@@ -43,4 +43,7 @@ void tb_test_stop_daemon (GSubprocess *daemon, int signal_number);
  * or NULL (after printing it) when it never did. */
 char *tb_test_wait_for_text (const char *path, const char *needle);
 
+/* tb_test_wait_for_text() for a yes or no. */
+gboolean tb_test_wait_for_log (const char *path, const char *needle);
+
 G_END_DECLS
