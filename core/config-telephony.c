@@ -4,10 +4,12 @@
 #include "config-telephony.h"
 
 #include "codec.h"
+#include "media-session.h"
 #include "config-schema.h"
 #include "settings.h"
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 #include <string.h>
 
 gboolean
@@ -121,6 +123,22 @@ read_port_range (TbMediaConfig *media, const char *text, TbProblems *problems)
   media->rtp_last = (guint) last;
 }
 
+/* A filter must build now, not when the first call arrives. */
+static void
+check_filter (const char *description, const char *key, TbProblems *problems)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!description)
+    return;
+  if (!gst_is_initialized () && !gst_init_check (NULL, NULL, &error)) {
+    tb_problems_add (problems, "media", key, "GStreamer cannot start: %s", error->message);
+    return;
+  }
+  if (!tb_media_check_filter (description, &error))
+    tb_problems_add (problems, "media", key, "%s", error->message);
+}
+
 void
 tb_config_read_media (TbMediaConfig *media, GKeyFile *keyfile, const TbSipConfig *sip,
                       TbProblems *problems)
@@ -163,8 +181,10 @@ tb_config_read_media (TbMediaConfig *media, GKeyFile *keyfile, const TbSipConfig
   media->sample_rate = text ? (guint) g_ascii_strtoull (text, NULL, 10) : 16000;
   text = tb_settings_get_string (s, "inbound-filter");
   media->inbound_filter = text && *text ? g_strdup (text) : NULL;
+  check_filter (media->inbound_filter, "inbound-filter", problems);
   text = tb_settings_get_string (s, "outbound-filter");
   media->outbound_filter = text && *text ? g_strdup (text) : NULL;
+  check_filter (media->outbound_filter, "outbound-filter", problems);
 }
 
 void

@@ -139,6 +139,7 @@ test_telephony (Fixture *f, gconstpointer data)
   g_autoptr(TbConfig) config = load (f,
     "[sip]\nlisten=127.0.0.1:5080\nmax-calls=20\ntrusted=10.1.0.0/16;192.0.2.7\n"
     "[media]\nrtp-ports=40000-40100\ncodecs=G722;PCMA\nsample-rate=8000\n"
+    "inbound-filter=webrtcdsp echo-cancel=false noise-suppression-level=high\n"
     "[agent:a]\nnumbers=1000\n", &error);
   g_autoptr(GInetAddress) inside = g_inet_address_new_from_string ("10.1.200.3");
   g_autoptr(GInetAddress) outside = g_inet_address_new_from_string ("10.2.0.1");
@@ -234,6 +235,10 @@ static const ErrorCase error_cases[] = {
     "[media] sample-rate: expected one of 8000, 16000, 24000, 48000, got '44100'" },
   { "missing-greeting-file", AGENT_OK "greeting-file=/nonexistent/greeting.wav\n",
     "test.conf:6: [agent:a] greeting-file: /nonexistent/greeting.wav is not a readable file" },
+  { "bad-inbound-filter", "[media]\ninbound-filter=webrtcdsp noise-suppression-level=loudest\n",
+    "test.conf:2: [media] inbound-filter: " },
+  { "unknown-filter-element", "[media]\noutbound-filter=nosuchelement\n",
+    "test.conf:2: [media] outbound-filter: " },
   { "syntax", "[agent:a]\nstt=teststt\nthis line is not keyfile\n",
     "test.conf:3: syntax error" },
   { "no-group", "stt=teststt\n", "test.conf:1: syntax error" },
