@@ -1,6 +1,7 @@
 /* test-audio-file.c — reading any audio file GStreamer decodes, and
  * writing WAV recordings. */
 #include "audio-file.h"
+#include "test-util.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -114,20 +115,6 @@ test_audio_file_errors (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir))) {
-    g_autofree char *child = g_build_filename (path, name, NULL);
-
-    g_remove (child);
-  }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -141,7 +128,7 @@ main (int argc, char **argv)
   g_test_add_func ("/audio-file/errors", test_audio_file_errors);
   ret = g_test_run ();
 
-  remove_dir (tmp_dir);
+  tb_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   gst_deinit ();
   return ret;

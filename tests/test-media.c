@@ -3,6 +3,7 @@
  * garbage, timeouts, filters, direction, re-negotiation and the DOT dump.
  * The test's thread plays the call's worker. */
 #include "media-session.h"
+#include "test-util.h"
 #include "rtp.h"
 
 #include <glib/gstdio.h>
@@ -884,20 +885,6 @@ test_dot_dump (void)
   peer_clear (&a);
 }
 
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir))) {
-    g_autofree char *child = g_build_filename (path, name, NULL);
-
-    g_remove (child);
-  }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -940,7 +927,7 @@ main (int argc, char **argv)
   ret = g_test_run ();
 
   g_main_context_pop_thread_default (worker);
-  remove_dir (dot_dir);
+  tb_test_remove_tree (dot_dir);
   g_free (dot_dir);
   gst_deinit ();
   return ret;
