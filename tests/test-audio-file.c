@@ -1,6 +1,7 @@
 /* test-audio-file.c — reading any audio file GStreamer decodes, and
  * writing WAV recordings. */
 #include "audio-file.h"
+#include "audio-check.h"
 #include "test-util.h"
 
 #include <gio/gio.h>
@@ -21,27 +22,6 @@ make_tone (guint rate, guint ms, gsize *n)
   for (gsize i = 0; i < *n; i++)
     samples[i] = 8000 * sin (2 * G_PI * 440 * i / rate);
   return samples;
-}
-
-static double
-rms (const gint16 *samples, gsize n)
-{
-  double sum = 0;
-
-  for (gsize i = 0; i < n; i++)
-    sum += (double) samples[i] * samples[i];
-  return n ? sqrt (sum / n) : 0;
-}
-
-/* 440 Hz crosses zero 880 times a second. */
-static guint
-zero_crossings (const gint16 *samples, gsize n)
-{
-  guint crossings = 0;
-
-  for (gsize i = 1; i < n; i++)
-    crossings += (samples[i - 1] < 0) != (samples[i] < 0);
-  return crossings;
 }
 
 static void
@@ -85,10 +65,10 @@ test_audio_file (void)
   g_assert_no_error (error);
   g_assert_cmpuint (n_resampled, >=, 7990);
   g_assert_cmpuint (n_resampled, <=, 8010);
-  g_assert_cmpuint (zero_crossings (resampled + 1000, 6000), >=, 6000 * 880 / 8000 - 10);
-  g_assert_cmpuint (zero_crossings (resampled + 1000, 6000), <=, 6000 * 880 / 8000 + 10);
-  g_assert_cmpfloat (rms (resampled + 1000, 6000), >, 5000);
-  g_assert_cmpfloat (rms (resampled + 1000, 6000), <, 6000);
+  g_assert_cmpuint (tb_test_zero_crossings (resampled + 1000, 6000), >=, 6000 * 880 / 8000 - 10);
+  g_assert_cmpuint (tb_test_zero_crossings (resampled + 1000, 6000), <=, 6000 * 880 / 8000 + 10);
+  g_assert_cmpfloat (tb_test_rms (resampled + 1000, 6000), >, 5000);
+  g_assert_cmpfloat (tb_test_rms (resampled + 1000, 6000), <, 6000);
 }
 
 static void

@@ -3,6 +3,7 @@
  * garbage, timeouts, filters, direction, re-negotiation and the DOT dump.
  * The test's thread plays the call's worker. */
 #include "media-session.h"
+#include "audio-check.h"
 #include "test-util.h"
 #include "rtp.h"
 
@@ -15,43 +16,17 @@ static char *dot_dir;
 
 /* ---- signal analysis ---------------------------------------------------- */
 
-/* Power of @freq in @samples (Goertzel). */
-static double
-goertzel (const gint16 *samples, gsize n, guint rate, double freq)
-{
-  double coeff = 2 * cos (2 * G_PI * freq / rate);
-  double s1 = 0, s2 = 0;
-
-  for (gsize i = 0; i < n; i++) {
-    double s0 = samples[i] + coeff * s1 - s2;
-
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
-}
-
-static double
-rms (const gint16 *samples, gsize n)
-{
-  double sum = 0;
-
-  for (gsize i = 0; i < n; i++)
-    sum += (double) samples[i] * samples[i];
-  return n ? sqrt (sum / n) : 0;
-}
-
 /* The strongest of a few candidate frequencies around and between the
  * tone's: 440 must win by far for a clean tone. */
 static void
 assert_tone_440 (const gint16 *samples, gsize n, guint rate)
 {
   const double others[] = { 220, 330, 550, 660, 880, 1000, 1500 };
-  double at_440 = goertzel (samples, n, rate, 440);
+  double at_440 = tb_test_goertzel (samples, n, rate, 440);
   guint crossings = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (others); i++) {
-    double other = goertzel (samples, n, rate, others[i]);
+    double other = tb_test_goertzel (samples, n, rate, others[i]);
 
     if (at_440 < 20 * other)
       g_error ("440 Hz: %g, %g Hz: %g", at_440, others[i], other);
@@ -288,7 +263,7 @@ loud_span (Peer *peer, guint first, guint *start, guint *end)
 
   *start = *end = 0;
   for (guint f = first; f < peer->frames; f++) {
-    double level = rms (&g_array_index (peer->samples, gint16, f * per_frame), per_frame);
+    double level = tb_test_rms (&g_array_index (peer->samples, gint16, f * per_frame), per_frame);
 
     if (level > 2000) {
       if (*end == 0)
@@ -334,9 +309,9 @@ test_tone (gconstpointer data)
   g_assert_cmpuint (end - start, <=, 51);
   /* Its middle is a clean 440 Hz well above silence, and before it was silence. */
   assert_tone_440 (&g_array_index (b.samples, gint16, (start + 5) * per_frame), 40 * per_frame, rate);
-  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, (start + 5) * per_frame), 40 * per_frame),
+  g_assert_cmpfloat (tb_test_rms (&g_array_index (b.samples, gint16, (start + 5) * per_frame), 40 * per_frame),
                      >, 3000);
-  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, 0), MIN (start, 5) * per_frame), <, 50);
+  g_assert_cmpfloat (tb_test_rms (&g_array_index (b.samples, gint16, 0), MIN (start, 5) * per_frame), <, 50);
   g_assert_cmpuint (a.drained, ==, 1);
 
   stats = stats_of (&b);
@@ -398,13 +373,13 @@ test_flush (gconstpointer data)
   /* The tone was there, and is gone right after the flush: what remains is
    * what was on the wire, the part of a frame B had not completed yet and
    * the resamplers' delay (a few milliseconds on either side). */
-  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, (at_flush - 5) * per_frame),
+  g_assert_cmpfloat (tb_test_rms (&g_array_index (b.samples, gint16, (at_flush - 5) * per_frame),
                           5 * per_frame), >, 3000);
   loud_span (&b, 0, &start, &end);
   g_test_message ("%u packets in flight, tone until frame %d after the flush",
                   in_flight, (int) (end - at_flush));
   g_assert_cmpuint (end, <=, at_flush + in_flight + 2);
-  g_assert_cmpfloat (rms (&g_array_index (b.samples, gint16, (at_flush + in_flight + 2) * per_frame),
+  g_assert_cmpfloat (tb_test_rms (&g_array_index (b.samples, gint16, (at_flush + in_flight + 2) * per_frame),
                           (b.frames - at_flush - in_flight - 2) * per_frame), <, 50);
   g_assert_cmpuint (b.frames - at_flush, >, 15);
   /* Flushed audio was not all sent: no drained(). */
@@ -657,7 +632,7 @@ test_filters (void)
     loud_span (&b, 0, &start, &end);
     g_assert_cmpuint (end - start, >=, 20);
     middle = &g_array_index (b.samples, gint16, (start + 3) * 320);
-    level = rms (middle, 15 * 320);
+    level = tb_test_rms (middle, 15 * 320);
     /* 8000 peak is 5657 RMS; halved: 2828. */
     g_assert_cmpfloat (level, >, 2400);
     g_assert_cmpfloat (level, <, 3300);

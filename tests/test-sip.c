@@ -1,6 +1,7 @@
 /* test-sip.c — the daemon as a SIP server, against sipp as the peer: a call
  * with RTP both ways, unknown number, no common codec, CANCEL before answer,
  * BYE from either side, hold/unhold, OPTIONS, capacity and access control. */
+#include "audio-check.h"
 #include "audio-file.h"
 #include "test-util.h"
 
@@ -222,18 +223,6 @@ json_number (const char *json, const char *key)
   return g_ascii_strtoull (at + strlen (pattern), NULL, 10);
 }
 
-/* Dominant frequency by counting zero crossings. */
-static double
-zero_crossing_hz (const gint16 *samples, gsize n, guint rate)
-{
-  gsize crossings = 0;
-
-  for (gsize i = 1; i < n; i++)
-    if ((samples[i - 1] < 0) != (samples[i] < 0))
-      crossings++;
-  return crossings * (double) rate / (2.0 * n);
-}
-
 static void
 test_call_with_rtp (void)
 {
@@ -243,7 +232,6 @@ test_call_with_rtp (void)
   g_autofree gint16 *samples = NULL;
   g_autoptr(GError) error = NULL;
   gsize n = 0;
-  double rms = 0;
 
   server_start (&s, "", "");
   g_assert_cmpint (run_sipp (&s, "uac-call.xml", "1000", NULL), ==, 0);
@@ -261,11 +249,9 @@ test_call_with_rtp (void)
   samples = tb_audio_file_read (recording, 16000, &n, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n, >, 16000 * 2);
-  for (gsize i = 0; i < n; i++)
-    rms += (double) samples[i] * samples[i];
-  rms = sqrt (rms / n);
-  g_assert_cmpfloat (rms, >, 500);
-  g_assert_cmpfloat (fabs (zero_crossing_hz (samples + 8000, 16000, 16000) - CALLER_HZ), <, 30);
+  g_assert_cmpfloat (tb_test_rms (samples, n), >, 500);
+  /* One second from 0.5 s on: the caller's tone crosses zero 2 * 300 times. */
+  g_assert_cmpfloat (fabs (tb_test_zero_crossings (samples + 8000, 16000) / 2.0 - CALLER_HZ), <, 30);
   server_stop (&s);
 }
 
