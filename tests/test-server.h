@@ -1,0 +1,52 @@
+/* test-server.h — the daemon as a test server on free ports, sipp as its
+ * peer, and the test audio both use. The server's config has agent
+ * "reception" on 1000 (greeting: a 1 s TB_TEST_TONE_HZ tone) and agent
+ * "slow" on 1001 (answers after 10 s); calls are recorded in
+ * <dir>/recordings, and <dir>/caller.wav is a 2 s TB_TEST_CALLER_HZ µ-law
+ * tone for sipp's rtp_stream. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TB_TEST_TONE_HZ 440.0
+#define TB_TEST_CALLER_HZ 300.0
+
+typedef struct {
+  char *dir;
+  guint sip_port;
+  char *log;
+  GSubprocess *daemon;
+} TbTestServer;
+
+/* A WAV of a @hz tone, @seconds long, at @rate, written with our writer. */
+void tb_test_write_tone (const char *path, double hz, double seconds, guint rate);
+/* sipp's rtp_stream sends a WAV's data as RTP payload: it must be µ-law. */
+void tb_test_write_mulaw_wav (const char *path, double hz, double seconds);
+
+/* Starts a daemon on free ports; @sip_extra and @media_extra are lines
+ * added to the [sip] and [media] groups. */
+void tb_test_server_start (TbTestServer *s, const char *sip_extra, const char *media_extra);
+/* Same, with @groups (whole groups: "[trunk:x]\n...") appended. */
+void tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *media_extra,
+                                const char *groups);
+/* Stops it (printing its log when the test failed) and removes its dir. */
+void tb_test_server_stop (TbTestServer *s);
+/* The JSON of the first end-of-call log line. */
+char *tb_test_server_wait_call_end (TbTestServer *s);
+/* The unsigned number after "@key": in @json. */
+guint64 tb_test_json_number (const char *json, const char *key);
+
+/* Four free consecutive UDP ports in 40000-49999 (sipp's media ports). */
+guint tb_test_free_media_ports (void);
+/* Starts sipp with scenario @name (tests/sipp/, with @STATUS@ replaced)
+ * calling @service, for one call. */
+GSubprocess *tb_test_sipp_spawn (TbTestServer *s, const char *name, const char *service,
+                                 const char *status);
+/* Waits for sipp; returns its exit status (0: every call as scripted). */
+int tb_test_sipp_wait (TbTestServer *s, GSubprocess *sipp);
+int tb_test_sipp_run (TbTestServer *s, const char *name, const char *service,
+                      const char *status);
+
+G_END_DECLS
