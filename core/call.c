@@ -118,6 +118,8 @@ typedef struct {
   gboolean ok;
   char *error;
   char *reason;
+  char digit;
+  guint duration_ms;
 } Job;
 
 static Job *
@@ -175,12 +177,17 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
   }
 }
 
+/* A key press, from RTP (RFC 4733) or SIP INFO: in the order received. */
+static void
+dtmf_on_worker (TbCall *call, char digit, guint duration_ms, const char *via)
+{
+  g_message ("call %s: DTMF %c (%u ms, %s)", call->id, digit, duration_ms, via);
+}
+
 static void
 on_dtmf (char digit, guint duration_ms, gpointer user_data)
 {
-  TbCall *call = user_data;
-
-  g_message ("call %s: DTMF %c (%u ms)", call->id, digit, duration_ms);
+  dtmf_on_worker (user_data, digit, duration_ms, "RTP");
 }
 
 static void
@@ -344,6 +351,25 @@ tb_call_update_media (TbCall *call, const TbSdpStream *stream)
   copy_stream (&call->stream, stream);
   copy_stream (&job->stream, stream);
   invoke (call->worker, update_media_on_worker, job);
+}
+
+static gboolean
+info_dtmf_on_worker (gpointer data)
+{
+  Job *job = data;
+
+  dtmf_on_worker (job->call, job->digit, job->duration_ms, "SIP INFO");
+  return G_SOURCE_REMOVE;
+}
+
+void
+tb_call_dtmf_received (TbCall *call, char digit, guint duration_ms)
+{
+  Job *job = job_new (call);
+
+  job->digit = digit;
+  job->duration_ms = duration_ms;
+  invoke (call->worker, info_dtmf_on_worker, job);
 }
 
 void

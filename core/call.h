@@ -58,6 +58,9 @@ void tb_call_start_media (TbCall *call, const TbSdpStream *stream, TbCallReadyFu
 void tb_call_update_media (TbCall *call, const TbSdpStream *stream);
 /* Signaling thread. The call is answered (200 OK sent or received). */
 void tb_call_answered (TbCall *call);
+/* Signaling thread. A key press signalled in the dialog (SIP INFO); it
+ * reaches the call in order with those received over RTP. */
+void tb_call_dtmf_received (TbCall *call, char digit, guint duration_ms);
 /* Any thread. Asks the SIP side to end the call (BYE) with @reason. */
 void tb_call_hangup (TbCall *call, const char *reason);
 /* Signaling thread. The dialog is over: stops media, logs the call, releases

@@ -130,6 +130,30 @@ test_untrusted_source (void)
   tb_test_server_stop (&s);
 }
 
+/* Key presses sent in SIP INFO reach the call, in order. */
+static void
+test_info_dtmf (void)
+{
+  TbTestServer s = { 0 };
+  g_autofree char *json = NULL;
+  g_autofree char *log = NULL;
+  const char *expected[] = { "DTMF 1 (160 ms, SIP INFO)", "DTMF 2 (100 ms, SIP INFO)",
+                             "DTMF # (0 ms, SIP INFO)", "DTMF 9 (120 ms, SIP INFO)" };
+  const char *at;
+
+  tb_test_server_start (&s, "", "");
+  g_assert_cmpint (tb_test_sipp_run (&s, "uac-info-dtmf.xml", "1000", NULL), ==, 0);
+  json = tb_test_server_wait_call_end (&s);
+  g_assert_true (tb_test_contains (json, "\"end_reason\":\"remote-bye\""));
+  g_assert_true (g_file_get_contents (s.log, &log, NULL, NULL));
+  at = log;
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++) {
+    at = strstr (at, expected[i]);
+    g_assert_true (tb_test_contains (at ? at : "", expected[i]));
+  }
+  tb_test_server_stop (&s);
+}
+
 /* At max-calls, the next INVITE gets 503 with Retry-After; the call in
  * progress is not disturbed. */
 static void
@@ -236,6 +260,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/hold-unhold", test_hold_unhold);
   g_test_add_func ("/sip/options", test_options);
   g_test_add_func ("/sip/untrusted-source", test_untrusted_source);
+  g_test_add_func ("/sip/info-dtmf", test_info_dtmf);
   g_test_add_func ("/sip/capacity", test_capacity);
   g_test_add_func ("/sip/garbage-during-call", test_garbage_during_call);
   return g_test_run ();

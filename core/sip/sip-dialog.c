@@ -4,6 +4,8 @@
 
 #include "sip-private.h"
 
+#include "sip-dtmf-info.h"
+
 #include <gio/gio.h>
 #include <string.h>
 
@@ -143,6 +145,22 @@ tb_sip_dialog_reinvite (TbSipDialog *dialog, const sip_t *sip)
   nua_respond (dialog->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (sdp), TAG_END ());
   tb_sdp_stream_clear (&stream);
+}
+
+void
+tb_sip_dialog_info (TbSipDialog *dialog, const sip_t *sip)
+{
+  char digit;
+  guint duration_ms;
+
+  if (!sip || !sip->sip_content_type || !sip->sip_payload)
+    return;
+  if (tb_sip_dtmf_info_parse (sip->sip_content_type->c_type, sip->sip_payload->pl_data,
+                              sip->sip_payload->pl_len, &digit, &duration_ms))
+    tb_call_dtmf_received (dialog->call, digit, duration_ms);
+  else
+    g_debug ("call %s: INFO of type %s ignored", tb_call_get_id (dialog->call),
+             sip->sip_content_type->c_type);
 }
 
 void

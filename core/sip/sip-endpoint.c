@@ -104,6 +104,10 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua,
     if (status >= 200)
       su_root_break (endpoint->root);
     return;
+  case nua_i_info:
+    if (dialog && dialog->call)
+      tb_sip_dialog_info (dialog, sip);
+    return;
   case nua_i_error:
     g_warning ("SIP stack error: %d %s", status, phrase ? phrase : "");
     return;

@@ -70,6 +70,8 @@ void tb_sip_dialog_unref (TbSipDialog *dialog);
  * reason recorded, else @reason. */
 void tb_sip_dialog_terminated (TbSipDialog *dialog, const char *reason);
 void tb_sip_dialog_reinvite (TbSipDialog *dialog, const sip_t *sip);
+/* An INFO in the dialog (answered 200 by the stack): DTMF reaches the call. */
+void tb_sip_dialog_info (TbSipDialog *dialog, const sip_t *sip);
 void tb_sip_dialog_hangup (TbSipDialog *dialog, const char *reason);
 /* Our SDP answer for @dialog's call with @stream's codec. */
 char *tb_sip_dialog_answer_sdp (TbSipDialog *dialog, const TbSdpStream *stream);
