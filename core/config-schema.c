@@ -33,6 +33,35 @@ static const TbConfigKey sip_keys[] = {
     .help = "Concurrent calls; more are refused with 503 and Retry-After" },
   { .name = "trusted", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "127.0.0.0/8;::1",
     .help = "Networks (CIDR) and hosts whose INVITEs are accepted without authentication" },
+  { .name = "realm", .type = TB_CONFIG_TYPE_STRING, .default_value = "talkingbits",
+    .help = "Digest realm of the challenges sent to callers outside trusted ([account:NAME])" },
+  { NULL }
+};
+
+static const TbConfigKey account_keys[] = {
+  { .name = "password-env", .type = TB_CONFIG_TYPE_SECRET_ENV, .flags = TB_CONFIG_KEY_REQUIRED,
+    .help = "Environment variable holding the password of this SIP account (user NAME)" },
+  { NULL }
+};
+
+static const TbConfigKey trunk_keys[] = {
+  { .name = "registrar", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "SIP URI the trunk registers with (sip:host[:port]); empty: no registration" },
+  { .name = "proxy", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "SIP URI outbound calls are sent through; empty: the registrar" },
+  { .name = "domain", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Domain of the trunk's address of record and of dialled numbers; empty: the "
+            "registrar's (else the proxy's) host" },
+  { .name = "username", .type = TB_CONFIG_TYPE_STRING, .flags = TB_CONFIG_KEY_REQUIRED,
+    .help = "Account name at the provider: user of the address of record" },
+  { .name = "auth-username", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Name used in digest authentication; empty: username" },
+  { .name = "password-env", .type = TB_CONFIG_TYPE_SECRET_ENV, .flags = TB_CONFIG_KEY_REQUIRED,
+    .help = "Environment variable holding the trunk password" },
+  { .name = "expires", .type = TB_CONFIG_TYPE_INT, .default_value = "3600", .min = 60,
+    .max = 86400, .help = "Registration lifetime asked for, in seconds; refreshed before it ends" },
+  { .name = "caller-id", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Number presented on outbound calls (From user); empty: username" },
   { NULL }
 };
 
@@ -88,6 +117,9 @@ const TbConfigGroupSpec tb_config_groups[] = {
   { "sip", FALSE, sip_keys, "SIP: where to listen, who may call" },
   { "media", FALSE, media_keys, "RTP and audio processing" },
   { "agent", TRUE, agent_keys, "An agent: who answers which numbers, and how" },
+  { "trunk", TRUE, trunk_keys, "A SIP trunk: registration and outbound calls through a provider" },
+  { "account", TRUE, account_keys, "A SIP account that may call in from anywhere with digest "
+                                   "authentication" },
   { NULL, FALSE, NULL, NULL }
 };
 

@@ -53,31 +53,37 @@ fail:
   return FALSE;
 }
 
-/* A CIDR, an address, or a host name resolved now. */
-static void
-add_trusted (GPtrArray *trusted, const char *entry, TbProblems *problems)
+gboolean
+tb_config_add_host_masks (GPtrArray *masks, const char *entry, GError **error)
 {
-  g_autoptr(GError) error = NULL;
   GInetAddressMask *mask = g_inet_address_mask_new_from_string (entry, NULL);
   g_autoptr(GList) addresses = NULL;
 
   if (mask) {
-    g_ptr_array_add (trusted, mask);
-    return;
+    g_ptr_array_add (masks, mask);
+    return TRUE;
   }
-  addresses = g_resolver_lookup_by_name (g_resolver_get_default (), entry, NULL, &error);
-  if (!addresses) {
-    tb_problems_add (problems, "sip", "trusted", "'%s' is neither a network (CIDR), an "
-                     "address nor a host name that resolves: %s", entry, error->message);
-    return;
-  }
+  addresses = g_resolver_lookup_by_name (g_resolver_get_default (), entry, NULL, error);
+  if (!addresses)
+    return FALSE;
   for (GList *l = addresses; l; l = l->next) {
     GInetAddress *address = l->data;
 
-    g_ptr_array_add (trusted, g_inet_address_mask_new (address,
+    g_ptr_array_add (masks, g_inet_address_mask_new (address,
                      g_inet_address_get_native_size (address) * 8, NULL));
   }
   g_resolver_free_addresses (g_steal_pointer (&addresses));
+  return TRUE;
+}
+
+static void
+add_trusted (GPtrArray *trusted, const char *entry, TbProblems *problems)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tb_config_add_host_masks (trusted, entry, &error))
+    tb_problems_add (problems, "sip", "trusted", "'%s' is neither a network (CIDR), an "
+                     "address nor a host name that resolves: %s", entry, error->message);
 }
 
 void
@@ -100,6 +106,7 @@ tb_config_read_sip (TbSipConfig *sip, GKeyFile *keyfile, TbProblems *problems)
   sip->user_agent = g_strdup (tb_settings_get_string (s, "user-agent"));
   sip->max_calls = (guint) tb_settings_get_int (s, "max-calls");
   sip->trusted = g_ptr_array_new_with_free_func (g_object_unref);
+  sip->realm = g_strdup (tb_settings_get_string (s, "realm"));
 
   for (guint i = 0; trusted[i]; i++)
     add_trusted (sip->trusted, trusted[i], problems);
@@ -194,6 +201,7 @@ tb_sip_config_clear (TbSipConfig *sip)
   g_clear_pointer (&sip->public_address, g_free);
   g_clear_pointer (&sip->user_agent, g_free);
   g_clear_pointer (&sip->trusted, g_ptr_array_unref);
+  g_clear_pointer (&sip->realm, g_free);
 }
 
 void

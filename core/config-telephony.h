@@ -16,4 +16,8 @@ void tb_media_config_clear (TbMediaConfig *media);
 gboolean tb_config_split_host_port (const char *text, guint default_port, char **host,
                                     guint *port);
 
+/* Adds the masks of @entry: a network (CIDR), an address, or a host name
+ * resolved now (each of its addresses). */
+gboolean tb_config_add_host_masks (GPtrArray *masks, const char *entry, GError **error);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config-schema.h"
 #include "config-telephony.h"
+#include "config-trunk.h"
 #include "settings.h"
 
 #include <string.h>
@@ -58,6 +59,8 @@ tb_config_unref (TbConfig *config)
   g_hash_table_unref (config->numbers);
   g_ptr_array_unref (config->agents);
   g_ptr_array_unref (config->providers);
+  g_ptr_array_unref (config->trunks);
+  g_ptr_array_unref (config->accounts);
   g_free (config);
 }
 
@@ -81,6 +84,30 @@ tb_config_route (TbConfig *config, const char *number)
   if (!agent && config->default_agent)
     agent = tb_config_find_agent (config, config->default_agent);
   return agent;
+}
+
+const TbTrunkConfig *
+tb_config_find_trunk (TbConfig *config, const char *name)
+{
+  for (guint i = 0; i < config->trunks->len; i++) {
+    const TbTrunkConfig *trunk = g_ptr_array_index (config->trunks, i);
+
+    if (!name || g_str_equal (trunk->name, name))
+      return trunk;
+  }
+  return NULL;
+}
+
+const TbAccountConfig *
+tb_config_find_account (TbConfig *config, const char *name)
+{
+  for (guint i = 0; name && i < config->accounts->len; i++) {
+    const TbAccountConfig *account = g_ptr_array_index (config->accounts, i);
+
+    if (g_str_equal (account->name, name))
+      return account;
+  }
+  return NULL;
 }
 
 const TbProviderConfig *
@@ -333,6 +360,7 @@ report_unknown_group (Builder *b, const char *group)
     else
       tb_problems_add (b->problems, group, NULL,
                        "unknown group (known: [talkingbits], [sip], [media], [agent:NAME], "
+                       "[trunk:NAME], [account:NAME], "
                        "[stt:NAME], [tts:NAME], [llm:NAME], [tool:NAME])");
   }
 }
@@ -360,7 +388,13 @@ read_groups (Builder *b)
                        "needs a name after '%s:' (letters, digits, '-', '_', '.')", prefix);
       continue;
     }
-    if (spec)
+    if (spec && g_str_equal (spec->name, "trunk"))
+      g_ptr_array_add (b->config->trunks,
+                       tb_config_read_trunk (b->file->keyfile, group, name, b->problems));
+    else if (spec && g_str_equal (spec->name, "account"))
+      g_ptr_array_add (b->config->accounts,
+                       tb_config_read_account (b->file->keyfile, group, name, b->problems));
+    else if (spec)
       read_agent (b, group, name);
     else if (tb_plugin_kind_from_string (prefix, &kind))
       read_provider_group (b, kind, group, name);
@@ -382,6 +416,8 @@ tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error)
   config->agents = g_ptr_array_new_with_free_func ((GDestroyNotify) agent_free);
   config->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) provider_free);
   config->numbers = g_hash_table_new (g_str_hash, g_str_equal);
+  config->trunks = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_trunk_config_free);
+  config->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_account_config_free);
 
   read_groups (&b);
 

@@ -29,7 +29,29 @@ typedef struct {
   char *user_agent;
   guint max_calls;
   GPtrArray *trusted;      /* GInetAddressMask *                        */
+  char *realm;             /* of our digest challenges                  */
 } TbSipConfig;
+
+/* [trunk:NAME]: a SIP provider we register with and call out through. */
+typedef struct {
+  char *name;
+  char *registrar;         /* SIP URI; NULL: no registration           */
+  char *proxy;             /* SIP URI outbound INVITEs go through       */
+  char *domain;            /* of the address of record and of numbers  */
+  char *username;
+  char *auth_username;
+  char *password;          /* from the environment; never logged       */
+  guint expires;
+  char *caller_id;
+  GPtrArray *hosts;        /* GInetAddressMask *: registrar and proxy,
+                              trusted for inbound calls                 */
+} TbTrunkConfig;
+
+/* [account:NAME]: a SIP user that may call in with digest authentication. */
+typedef struct {
+  char *name;
+  char *password;          /* from the environment; never logged       */
+} TbAccountConfig;
 
 typedef struct {
   guint rtp_first, rtp_last;
@@ -61,6 +83,8 @@ typedef struct {
   GHashTable *numbers;     /* number -> TbAgentConfig *                  */
   GPtrArray *agents;       /* TbAgentConfig *                            */
   GPtrArray *providers;    /* TbProviderConfig *, every one in use       */
+  GPtrArray *trunks;       /* TbTrunkConfig *                            */
+  GPtrArray *accounts;     /* TbAccountConfig *                          */
 } TbConfig;
 
 /* A config file read from disk, before validation. */
@@ -96,6 +120,9 @@ void tb_config_unref (TbConfig *config);
 const TbAgentConfig *tb_config_find_agent (TbConfig *config, const char *name);
 /* The agent that answers @number: its binding, else the default agent. */
 const TbAgentConfig *tb_config_route (TbConfig *config, const char *number);
+/* The trunk called @name; with @name NULL, the first one. NULL if none. */
+const TbTrunkConfig *tb_config_find_trunk (TbConfig *config, const char *name);
+const TbAccountConfig *tb_config_find_account (TbConfig *config, const char *name);
 const TbProviderConfig *tb_config_find_provider (TbConfig *config, TbPluginKind kind,
                                                  const char *name);
 

@@ -140,7 +140,13 @@ test_telephony (Fixture *f, gconstpointer data)
     "[sip]\nlisten=127.0.0.1:5080\nmax-calls=20\ntrusted=10.1.0.0/16;192.0.2.7\n"
     "[media]\nrtp-ports=40000-40100\ncodecs=G722;PCMA\nsample-rate=8000\n"
     "inbound-filter=webrtcdsp echo-cancel=false noise-suppression-level=high\n"
-    "[agent:a]\nnumbers=1000\n", &error);
+    "[agent:a]\nnumbers=1000\n"
+    "[trunk:carrier]\nregistrar=sip:192.0.2.50:5070\nusername=15550100\n"
+    "password-env=TB_TEST_SECRET\nexpires=600\n"
+    "[trunk:direct]\nproxy=sip:gw@198.51.100.9;transport=tcp\nusername=u\n"
+    "auth-username=u-auth\npassword-env=TB_TEST_SECRET\ncaller-id=+15550199\n"
+    "[account:alice]\npassword-env=TB_TEST_SECRET\n", &error);
+  const TbTrunkConfig *trunk;
   g_autoptr(GInetAddress) inside = g_inet_address_new_from_string ("10.1.200.3");
   g_autoptr(GInetAddress) outside = g_inet_address_new_from_string ("10.2.0.1");
   gboolean matched = FALSE;
@@ -164,6 +170,27 @@ test_telephony (Fixture *f, gconstpointer data)
   /* No default agent: an unbound number has no agent. */
   g_assert_null (tb_config_route (config, "2000"));
   g_assert_nonnull (tb_config_route (config, "1000"));
+
+  /* Trunks: URIs, domain from the registrar host, defaults. */
+  trunk = tb_config_find_trunk (config, NULL);
+  g_assert_cmpstr (trunk->name, ==, "carrier");
+  g_assert_cmpstr (trunk->registrar, ==, "sip:192.0.2.50:5070");
+  g_assert_cmpstr (trunk->proxy, ==, "sip:192.0.2.50:5070");
+  g_assert_cmpstr (trunk->domain, ==, "192.0.2.50");
+  g_assert_cmpstr (trunk->auth_username, ==, "15550100");
+  g_assert_cmpstr (trunk->caller_id, ==, "15550100");
+  g_assert_cmpstr (trunk->password, ==, SECRET_VALUE);
+  g_assert_cmpuint (trunk->expires, ==, 600);
+  g_assert_cmpuint (trunk->hosts->len, ==, 1);
+  trunk = tb_config_find_trunk (config, "direct");
+  g_assert_null (trunk->registrar);
+  g_assert_cmpstr (trunk->domain, ==, "198.51.100.9");
+  g_assert_cmpstr (trunk->auth_username, ==, "u-auth");
+  g_assert_cmpstr (trunk->caller_id, ==, "+15550199");
+  g_assert_null (tb_config_find_trunk (config, "nope"));
+  g_assert_cmpstr (tb_config_find_account (config, "alice")->password, ==, SECRET_VALUE);
+  g_assert_null (tb_config_find_account (config, "bob"));
+  g_assert_cmpstr (config->sip.realm, ==, "talkingbits");
 }
 
 typedef struct {
@@ -211,6 +238,16 @@ static const ErrorCase error_cases[] = {
     "test.conf:2: [talkingbits] default-agent: no agent 'ghost' ([agent:ghost] is not defined)" },
   { "missing-env", AGENT_OK TOOL_OK "api-key-env=TB_TEST_UNSET_VAR\n",
     "test.conf:8: [tool:testtool] api-key-env: environment variable TB_TEST_UNSET_VAR is not set" },
+  { "trunk-without-uri", AGENT_OK "[trunk:t]\nusername=u\npassword-env=TB_TEST_SECRET\n",
+    "[trunk:t] registrar: a trunk needs a registrar or a proxy" },
+  { "trunk-bad-uri", AGENT_OK "[trunk:t]\nregistrar=http://x\nusername=u\npassword-env=TB_TEST_SECRET\n",
+    "test.conf:7: [trunk:t] registrar: 'http://x' is not a SIP URI" },
+  { "trunk-missing-username", AGENT_OK "[trunk:t]\nproxy=sip:127.0.0.1\npassword-env=TB_TEST_SECRET\n",
+    "[trunk:t] username: required key is missing" },
+  { "trunk-missing-env", AGENT_OK "[trunk:t]\nproxy=sip:127.0.0.1\nusername=u\npassword-env=TB_TEST_UNSET_VAR\n",
+    "[trunk:t] password-env: environment variable TB_TEST_UNSET_VAR is not set" },
+  { "account-missing-password", AGENT_OK "[account:alice]\n",
+    "[account:alice] password-env: required key is missing" },
   { "secret-in-file", AGENT_OK TOOL_OK "api-key-env=" SECRET_VALUE "\n",
     "[tool:testtool] api-key-env: must name an environment variable" },
   { "refused-by-plugin", AGENT_OK "[llm:testllm]\nmodel=reject\n",
