@@ -132,35 +132,62 @@ tb_test_free_media_ports (void)
 }
 
 GSubprocess *
-tb_test_sipp_spawn (TbTestServer *s, const char *name, const char *service, const char *status)
+tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options)
 {
-  g_autofree char *template = g_build_filename (TB_SOURCE_ROOT, "tests", "sipp", name, NULL);
+  g_autofree char *template = g_build_filename (TB_SOURCE_ROOT, "tests", "sipp",
+                                                options->scenario, NULL);
   g_autofree char *xml = NULL;
-  g_autofree char *scenario = g_build_filename (s->dir, name, NULL);
+  g_autofree char *scenario = g_build_filename (s->dir, options->scenario, NULL);
   g_autofree char *target = g_strdup_printf ("127.0.0.1:%u", s->sip_port);
-  g_autofree char *port = g_strdup_printf ("%u", tb_test_free_port ());
+  g_autofree char *port = g_strdup_printf ("%u", options->port ? options->port
+                                                               : tb_test_free_port ());
   g_autofree char *media_port = g_strdup_printf ("%u", tb_test_free_media_ports ());
+  g_autofree char *calls = g_strdup_printf ("%u", options->calls ? options->calls : 1);
   g_autofree char *errors_file = g_build_filename (s->dir, "sipp-errors.log", NULL);
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   GSubprocess *sipp;
   GString *text;
 
   g_assert_true (g_file_get_contents (template, &xml, NULL, NULL));
   text = g_string_new (xml);
-  g_string_replace (text, "@STATUS@", status ? status : "", 0);
+  for (guint i = 0; options->vars && options->vars[i]; i += 2)
+    g_string_replace (text, options->vars[i], options->vars[i + 1], 0);
   g_assert_true (g_file_set_contents (scenario, text->str, -1, NULL));
   g_string_free (text, TRUE);
 
+  g_ptr_array_add (argv, "sipp");
+  g_ptr_array_add (argv, "-sf");
+  g_ptr_array_add (argv, scenario);
+  if (options->service) {
+    g_ptr_array_add (argv, "-s");
+    g_ptr_array_add (argv, (gpointer) options->service);
+  }
+  for (const char *const *a = (const char *const[]) {
+         "-i", "127.0.0.1", "-p", port, "-mi", "127.0.0.1", "-mp", media_port, "-m", calls,
+         "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err", "-error_file",
+         errors_file, NULL }; *a; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  /* A client calls the server; without a service sipp waits for requests. */
+  if (options->service)
+    g_ptr_array_add (argv, target);
+  g_ptr_array_add (argv, NULL);
+
   g_subprocess_launcher_set_cwd (launcher, s->dir);
-  sipp = g_subprocess_launcher_spawn (launcher, &error, "sipp", "-sf", scenario, "-s", service,
-                                      "-i", "127.0.0.1", "-p", port, "-mi", "127.0.0.1",
-                                      "-mp", media_port, "-m", "1", "-timeout", "30s",
-                                      "-timeout_error", "-nostdin", "-trace_err",
-                                      "-error_file", errors_file, target, NULL);
+  sipp = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   return sipp;
+}
+
+GSubprocess *
+tb_test_sipp_spawn (TbTestServer *s, const char *name, const char *service, const char *status)
+{
+  const char *vars[] = { "@STATUS@", status ? status : "", NULL };
+  TbTestSipp options = { .scenario = name, .service = service, .vars = vars };
+
+  return tb_test_sipp_start (s, &options);
 }
 
 int

@@ -40,6 +40,15 @@ guint64 tb_test_json_number (const char *json, const char *key);
 
 /* Four free consecutive UDP ports in 40000-49999 (sipp's media ports). */
 guint tb_test_free_media_ports (void);
+typedef struct {
+  const char *scenario;         /* file name in tests/sipp/                    */
+  const char *service;          /* number called; NULL: sipp waits for calls   */
+  const char *const *vars;      /* "@NAME@", "value", ..., NULL: replaced in it */
+  guint port;                   /* sipp's SIP port; 0: any free one             */
+  guint calls;                  /* calls to make or take; 0: 1                  */
+} TbTestSipp;
+
+GSubprocess *tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options);
 /* Starts sipp with scenario @name (tests/sipp/, with @STATUS@ replaced)
  * calling @service, for one call. */
 GSubprocess *tb_test_sipp_spawn (TbTestServer *s, const char *name, const char *service,

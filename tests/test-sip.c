@@ -154,6 +154,36 @@ test_info_dtmf (void)
   tb_test_server_stop (&s);
 }
 
+/* A caller outside trusted is challenged and let in with an account's
+ * password; with a wrong one it gets 403. The password comes from the
+ * environment of the daemon. */
+static void
+test_digest_authentication (void)
+{
+  TbTestServer s = { 0 };
+  const char *good[] = { "@USER@", "frontdesk", "@PASSWORD@", "door-42", NULL };
+  const char *wrong[] = { "@USER@", "frontdesk", "@PASSWORD@", "guess", NULL };
+  const char *unknown[] = { "@USER@", "mallory", "@PASSWORD@", "door-42", NULL };
+  TbTestSipp call = { .scenario = "uac-auth.xml", .service = "1000", .vars = good };
+  TbTestSipp denied = { .scenario = "uac-auth-denied.xml", .service = "1000", .vars = wrong };
+  g_autofree char *json = NULL;
+
+  g_setenv ("TB_TEST_FRONTDESK_PASSWORD", "door-42", TRUE);
+  tb_test_server_start_full (&s, "trusted=10.0.0.0/8\n", "",
+                             "[account:frontdesk]\npassword-env=TB_TEST_FRONTDESK_PASSWORD\n");
+  g_assert_cmpint (tb_test_sipp_wait (&s, tb_test_sipp_start (&s, &call)), ==, 0);
+  g_assert_true (tb_test_wait_for_log (s.log, "authenticated as 'frontdesk'"));
+  json = tb_test_server_wait_call_end (&s);
+  g_assert_true (tb_test_contains (json, "\"answered\":true"));
+
+  g_assert_cmpint (tb_test_sipp_wait (&s, tb_test_sipp_start (&s, &denied)), ==, 0);
+  g_assert_true (tb_test_wait_for_log (s.log, "digest authentication failed for user 'frontdesk'"));
+  denied.vars = unknown;
+  g_assert_cmpint (tb_test_sipp_wait (&s, tb_test_sipp_start (&s, &denied)), ==, 0);
+  g_assert_true (tb_test_wait_for_log (s.log, "digest authentication failed for user 'mallory'"));
+  tb_test_server_stop (&s);
+}
+
 /* At max-calls, the next INVITE gets 503 with Retry-After; the call in
  * progress is not disturbed. */
 static void
@@ -261,6 +291,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/options", test_options);
   g_test_add_func ("/sip/untrusted-source", test_untrusted_source);
   g_test_add_func ("/sip/info-dtmf", test_info_dtmf);
+  g_test_add_func ("/sip/digest-authentication", test_digest_authentication);
   g_test_add_func ("/sip/capacity", test_capacity);
   g_test_add_func ("/sip/garbage-during-call", test_garbage_during_call);
   return g_test_run ();

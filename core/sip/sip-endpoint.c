@@ -292,6 +292,7 @@ tb_sip_endpoint_new (TbCallManager *calls, GError **error)
   endpoint->contact_host = g_strdup (sip->public_address ? sip->public_address
                                                          : sip->listen_host);
   endpoint->sdp_session_id = (guint64) g_get_real_time ();
+  tb_sip_digest_init (&endpoint->digest, sip->realm);
   endpoint->queue = g_async_queue_new ();
   endpoint->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
   g_mutex_init (&endpoint->lock);
@@ -362,5 +363,6 @@ tb_sip_endpoint_free (TbSipEndpoint *endpoint)
   g_mutex_clear (&endpoint->lock);
   g_cond_clear (&endpoint->cond);
   g_free (endpoint->contact_host);
+  tb_sip_digest_clear (&endpoint->digest);
   g_free (endpoint);
 }

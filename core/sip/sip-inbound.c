@@ -1,5 +1,5 @@
 /* sip-inbound.c — an incoming INVITE: access control, routing to an agent,
- * capacity, SDP offer/answer, then ringing and answering. Main thread. */
+ * capacity, SDP offer/answer, then ringing and answering. Signaling thread. */
 #define G_LOG_DOMAIN "tb-sip"
 
 #include "sip-private.h"
@@ -25,12 +25,94 @@ source_address (nua_t *nua)
 }
 
 static gboolean
-is_trusted (TbConfig *config, GInetAddress *address)
+matches (GPtrArray *masks, GInetAddress *address)
 {
-  for (guint i = 0; address && i < config->sip.trusted->len; i++)
-    if (g_inet_address_mask_matches (g_ptr_array_index (config->sip.trusted, i), address))
+  for (guint i = 0; address && i < masks->len; i++)
+    if (g_inet_address_mask_matches (g_ptr_array_index (masks, i), address))
       return TRUE;
   return FALSE;
+}
+
+/* [sip] trusted, or a trunk's registrar or proxy. */
+static gboolean
+is_trusted (TbConfig *config, GInetAddress *address)
+{
+  if (matches (config->sip.trusted, address))
+    return TRUE;
+  for (guint i = 0; i < config->trunks->len; i++)
+    if (matches (((TbTrunkConfig *) g_ptr_array_index (config->trunks, i))->hosts, address))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+account_password (const char *username, gpointer user_data)
+{
+  const TbAccountConfig *account = tb_config_find_account (user_data, username);
+
+  return account ? account->password : NULL;
+}
+
+/* The Digest credentials for our realm, if the request carries any. */
+static const msg_param_t *
+our_credentials (const sip_t *sip, const char *realm)
+{
+  g_autofree char *quoted = g_strdup_printf ("realm=\"%s\"", realm);
+
+  for (const sip_authorization_t *au = sip->sip_authorization; au; au = au->au_next) {
+    if (!au->au_scheme || g_ascii_strcasecmp (au->au_scheme, "Digest") != 0)
+      continue;
+    for (guint i = 0; au->au_params && au->au_params[i]; i++)
+      if (g_str_equal (au->au_params[i], quoted))
+        return au->au_params;
+  }
+  return NULL;
+}
+
+/* Callers from outside [sip] trusted authenticate as an [account:NAME]:
+ * no credentials -> 401 with a challenge; wrong ones -> 403. TRUE when
+ * the caller may go on; otherwise the request has been answered. */
+static gboolean
+admit (TbSipEndpoint *endpoint, TbConfig *config, nua_handle_t *nh, const sip_t *sip,
+       GInetAddress *from, const char *from_text, const char *number)
+{
+  const msg_param_t *params;
+  g_autofree char *user = NULL;
+  g_autofree char *challenge = NULL;
+  TbSipDigestResult result;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (is_trusted (config, from))
+    return TRUE;
+  if (config->accounts->len == 0) {
+    g_message ("INVITE from %s to %s refused: source not trusted", from_text,
+               number ? number : "?");
+    nua_respond (nh, SIP_403_FORBIDDEN, TAG_END ());
+    return FALSE;
+  }
+  params = our_credentials (sip, endpoint->digest.realm);
+  result = params ? tb_sip_digest_check (&endpoint->digest, "INVITE",
+                                         (const char *const *) params, now,
+                                         account_password, config, &user)
+                  : TB_SIP_DIGEST_CHALLENGE;
+  switch (result) {
+  case TB_SIP_DIGEST_OK:
+    g_message ("INVITE from %s to %s: authenticated as '%s'", from_text,
+               number ? number : "?", user);
+    return TRUE;
+  case TB_SIP_DIGEST_DENIED:
+    g_message ("INVITE from %s to %s refused: digest authentication failed for user '%s'",
+               from_text, number ? number : "?", user ? user : "");
+    nua_respond (nh, SIP_403_FORBIDDEN, TAG_END ());
+    return FALSE;
+  default:
+    challenge = tb_sip_digest_challenge (&endpoint->digest, now,
+                                         result == TB_SIP_DIGEST_STALE);
+    g_info ("INVITE from %s to %s: authentication requested", from_text,
+            number ? number : "?");
+    nua_respond (nh, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR (challenge), TAG_END ());
+    return FALSE;
+  }
 }
 
 /* The dialled number: Request-URI user, else To user. */
@@ -111,12 +193,8 @@ tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *u
   TbSdpStream stream = { .dtmf_payload_type = -1 };
   TbSipDialog *dialog;
 
-  if (!is_trusted (config, from)) {
-    g_message ("INVITE from %s to %s refused: source not trusted", from_text,
-               number ? number : "?");
-    nua_respond (nh, SIP_403_FORBIDDEN, TAG_END ());
+  if (!admit (endpoint, config, nh, sip, from, from_text, number))
     return;
-  }
   agent = tb_config_route (config, number);
   if (!agent) {
     g_message ("INVITE from %s to %s refused: no agent for this number", from_text,

@@ -2,6 +2,7 @@
  * per-dialog state, and sofia-sip with our magic types. */
 #pragma once
 
+#include "sip-digest.h"
 #include "sip-endpoint.h"
 
 typedef struct _TbSipEndpoint TbSipEndpointMagic;
@@ -27,6 +28,7 @@ struct _TbSipEndpoint {
   nua_t *nua;
   char *contact_host;          /* public-address, else the listen address */
   guint64 sdp_session_id;
+  TbSipDigest digest;          /* challenges callers outside [sip] trusted */
 
   /* Work handed to the signaling thread from others. */
   GAsyncQueue *queue;
