@@ -11,19 +11,40 @@
 #include <signal.h>
 #include <string.h>
 
+gint16 *
+tb_test_sweep (double from_hz, double to_hz, double seconds, guint rate, gsize *n_samples)
+{
+  gsize n = (gsize) (seconds * rate);
+  gint16 *samples = g_new (gint16, n);
+
+  /* The phase of a linear sweep: 2 pi (f0 t + (f1 - f0) t^2 / 2T). */
+  for (gsize i = 0; i < n; i++) {
+    double t = (double) i / rate;
+
+    samples[i] = (gint16) (8000 * sin (2 * G_PI * (from_hz * t +
+                                                   (to_hz - from_hz) * t * t / (2 * seconds))));
+  }
+  *n_samples = n;
+  return samples;
+}
+
 void
-tb_test_write_tone (const char *path, double hz, double seconds, guint rate)
+tb_test_write_sweep (const char *path, double from_hz, double to_hz, double seconds, guint rate)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TbWavWriter) writer = tb_wav_writer_new (path, rate, &error);
-  gsize n = (gsize) (seconds * rate);
-  g_autofree gint16 *samples = g_new (gint16, n);
+  gsize n = 0;
+  g_autofree gint16 *samples = tb_test_sweep (from_hz, to_hz, seconds, rate, &n);
 
   g_assert_no_error (error);
-  for (gsize i = 0; i < n; i++)
-    samples[i] = (gint16) (8000 * sin (2 * G_PI * hz * i / rate));
   g_assert_true (tb_wav_writer_write (writer, samples, n, &error));
   g_assert_true (tb_wav_writer_close (writer, &error));
+}
+
+void
+tb_test_write_tone (const char *path, double hz, double seconds, guint rate)
+{
+  tb_test_write_sweep (path, hz, hz, seconds, rate);
 }
 
 void
@@ -143,6 +164,8 @@ tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options)
                                                                : tb_test_free_port ());
   g_autofree char *media_port = g_strdup_printf ("%u", tb_test_free_media_ports ());
   g_autofree char *calls = g_strdup_printf ("%u", options->calls ? options->calls : 1);
+  g_autofree char *rate = g_strdup_printf ("%u", options->rate);
+  g_autofree char *timeout = g_strdup_printf ("%us", options->timeout_s ? options->timeout_s : 30);
   g_autofree char *errors_file = g_build_filename (s->dir, "sipp-errors.log", NULL);
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -167,9 +190,13 @@ tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options)
   }
   for (const char *const *a = (const char *const[]) {
          "-i", "127.0.0.1", "-p", port, "-mi", "127.0.0.1", "-mp", media_port, "-m", calls,
-         "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err", "-error_file",
+         "-timeout", timeout, "-timeout_error", "-nostdin", "-trace_err", "-error_file",
          errors_file, NULL }; *a; a++)
     g_ptr_array_add (argv, (gpointer) *a);
+  if (options->rate) {
+    for (const char *const *a = (const char *const[]) { "-r", rate, "-l", calls, NULL }; *a; a++)
+      g_ptr_array_add (argv, (gpointer) *a);
+  }
   /* A client calls the server; without a service sipp waits for requests. */
   if (options->service)
     g_ptr_array_add (argv, target);
@@ -217,16 +244,48 @@ tb_test_sipp_run (TbTestServer *s, const char *name, const char *service, const 
   return tb_test_sipp_wait (s, sipp);
 }
 
+#define CALL_END " ended: {"
+
+/* The JSON of the end-of-call line at @at, to the end of the line. */
+static char *
+call_end_json (const char *at)
+{
+  const char *start = at + strlen (CALL_END) - 1;
+  const char *end = strchr (start, '\n');
+
+  return g_strndup (start, end ? (gsize) (end - start) : strlen (start));
+}
+
 char *
 tb_test_server_wait_call_end (TbTestServer *s)
 {
-  g_autofree char *text = tb_test_wait_for_text (s->log, " ended: {");
-  const char *start, *end;
+  g_autofree char *text = tb_test_wait_for_text (s->log, CALL_END);
 
   g_assert_nonnull (text);
-  start = strstr (text, " ended: {") + strlen (" ended: ");
-  end = strchr (start, '\n');
-  return g_strndup (start, end ? (gsize) (end - start) : strlen (start));
+  return call_end_json (strstr (text, CALL_END));
+}
+
+GPtrArray *
+tb_test_server_wait_call_ends (TbTestServer *s, guint n, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) ends = g_ptr_array_new_with_free_func (g_free);
+
+  for (;;) {
+    g_autofree char *text = NULL;
+
+    g_ptr_array_set_size (ends, 0);
+    if (g_file_get_contents (s->log, &text, NULL, NULL)) {
+      for (const char *at = strstr (text, CALL_END); at; at = strstr (at + 1, CALL_END))
+        g_ptr_array_add (ends, call_end_json (at));
+    }
+    if (ends->len >= n || g_get_monotonic_time () >= deadline)
+      break;
+    g_usleep (100 * 1000);
+  }
+  if (ends->len < n)
+    g_printerr ("waited in vain for %u ends of calls in %s: %u\n", n, s->log, ends->len);
+  return g_steal_pointer (&ends);
 }
 
 guint64

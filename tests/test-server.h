@@ -22,6 +22,11 @@ typedef struct {
 
 /* A WAV of a @hz tone, @seconds long, at @rate, written with our writer. */
 void tb_test_write_tone (const char *path, double hz, double seconds, guint rate);
+/* A sweep (chirp) from @from_hz to @to_hz, linear in frequency: its
+ * samples, or a WAV of it. A tone is a sweep from one frequency to itself. */
+gint16 *tb_test_sweep (double from_hz, double to_hz, double seconds, guint rate, gsize *n_samples);
+void tb_test_write_sweep (const char *path, double from_hz, double to_hz, double seconds,
+                          guint rate);
 /* sipp's rtp_stream sends a WAV's data as RTP payload: it must be µ-law. */
 void tb_test_write_mulaw_wav (const char *path, double hz, double seconds);
 
@@ -35,6 +40,9 @@ void tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const ch
 void tb_test_server_stop (TbTestServer *s);
 /* The JSON of the first end-of-call log line. */
 char *tb_test_server_wait_call_end (TbTestServer *s);
+/* The JSON of every end-of-call line, once there are @n of them or after
+ * @timeout_s seconds (then fewer, and the count is printed). */
+GPtrArray *tb_test_server_wait_call_ends (TbTestServer *s, guint n, guint timeout_s);
 /* The unsigned number after "@key": in @json. */
 guint64 tb_test_json_number (const char *json, const char *key);
 
@@ -46,6 +54,9 @@ typedef struct {
   const char *const *vars;      /* "@NAME@", "value", ..., NULL: replaced in it */
   guint port;                   /* sipp's SIP port; 0: any free one             */
   guint calls;                  /* calls to make or take; 0: 1                  */
+  guint rate;                   /* new calls a second, and all of them up at
+                                 * once at the most; 0: sipp's default (10)     */
+  guint timeout_s;              /* sipp gives up after this; 0: 30 s            */
 } TbTestSipp;
 
 GSubprocess *tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options);
