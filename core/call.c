@@ -104,6 +104,7 @@ TbCallDirection tb_call_get_direction (TbCall *call) { return call->direction; }
 GMainContext *tb_call_get_worker (TbCall *call) { return call->worker; }
 guint tb_call_get_rtp_port (TbCall *call) { return call->rtp_port; }
 const TbAgentConfig *tb_call_get_agent_config (TbCall *call) { return call->agent; }
+TbConfig *tb_call_get_config (TbCall *call) { return call->config; }
 const TbSdpStream *tb_call_get_stream (TbCall *call) { return &call->stream; }
 void tb_call_set_dialog (TbCall *call, gpointer dialog) { call->dialog = dialog; }
 gpointer tb_call_get_dialog (TbCall *call) { return call->dialog; }

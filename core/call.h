@@ -40,6 +40,8 @@ TbCallDirection tb_call_get_direction (TbCall *call);
 GMainContext *tb_call_get_worker (TbCall *call);
 guint tb_call_get_rtp_port (TbCall *call);
 const TbAgentConfig *tb_call_get_agent_config (TbCall *call);
+/* The config the call started with. */
+TbConfig *tb_call_get_config (TbCall *call);
 /* Signaling thread: the SIP side's state for the call (its dialog), NULL
  * once the dialog is gone. */
 void tb_call_set_dialog (TbCall *call, gpointer dialog);

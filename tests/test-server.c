@@ -68,6 +68,16 @@ tb_test_write_mulaw_wav (const char *path, double hz, double seconds)
   gst_element_set_state (pipeline, GST_STATE_NULL);
 }
 
+char *
+tb_test_server_make_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("tb-sip-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
 void
 tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *media_extra,
                            const char *groups)
@@ -83,8 +93,8 @@ tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *m
    * ranges the RTP unit tests use (20000-39999) when run in parallel. */
   guint first_rtp = 50000 + 100 * g_random_int_range (0, 99);
 
-  s->dir = g_dir_make_tmp ("tb-sip-XXXXXX", &error);
-  g_assert_no_error (error);
+  if (!s->dir)
+    s->dir = tb_test_server_make_dir ();
   greeting = g_build_filename (s->dir, "greeting.wav", NULL);
   tb_test_write_tone (greeting, TB_TEST_TONE_HZ, 1.0, 16000);
   caller = g_build_filename (s->dir, "caller.wav", NULL);
@@ -115,7 +125,8 @@ tb_test_server_start (TbTestServer *s, const char *sip_extra, const char *media_
 void
 tb_test_server_stop (TbTestServer *s)
 {
-  tb_test_stop_daemon (s->daemon, SIGTERM);
+  if (s->daemon)
+    tb_test_stop_daemon (s->daemon, SIGTERM);
   g_clear_object (&s->daemon);
   if (g_test_failed ()) {
     g_autofree char *text = NULL;

@@ -30,7 +30,9 @@ void tb_test_write_sweep (const char *path, double from_hz, double to_hz, double
 /* sipp's rtp_stream sends a WAV's data as RTP payload: it must be µ-law. */
 void tb_test_write_mulaw_wav (const char *path, double hz, double seconds);
 
-/* Starts a daemon on free ports; @sip_extra and @media_extra are lines
+/* A new temporary directory for a server. */
+char *tb_test_server_make_dir (void);
+/* Starts a daemon on free ports, in s->dir (made when NULL); @sip_extra and @media_extra are lines
  * added to the [sip] and [media] groups. */
 void tb_test_server_start (TbTestServer *s, const char *sip_extra, const char *media_extra);
 /* Same, with @groups (whole groups: "[trunk:x]\n...") appended. */

@@ -1,5 +1,5 @@
 /* sip-dialog.c — an INVITE dialog bound to a call: answer, re-INVITE,
- * hang-up, and the end of the dialog. Main thread. */
+ * hang-up, and the end of the dialog. Signaling thread. */
 #define G_LOG_DOMAIN "tb-sip"
 
 #include "sip-private.h"
@@ -14,6 +14,7 @@ tb_sip_dialog_new (TbSipEndpoint *endpoint, nua_handle_t *nh)
 {
   TbSipDialog *dialog = g_new0 (TbSipDialog, 1);
 
+  dialog->kind = TB_SIP_HANDLE_DIALOG;
   dialog->refs = 1;
   dialog->endpoint = endpoint;
   dialog->nh = nh;
@@ -61,7 +62,7 @@ media_address (TbSipDialog *dialog, const TbSdpStream *stream)
     return g_strdup (config->sip.public_address);
   if (bound && !g_inet_address_get_is_any (bound))
     return g_inet_address_to_string (bound);
-  peer = g_inet_address_new_from_string (stream->address);
+  peer = stream ? g_inet_address_new_from_string (stream->address) : NULL;
   if (peer) {
     probe = g_socket_new (g_inet_address_get_family (peer), G_SOCKET_TYPE_DATAGRAM,
                           G_SOCKET_PROTOCOL_UDP, NULL);
@@ -92,6 +93,32 @@ tb_sip_dialog_answer_sdp (TbSipDialog *dialog, const TbSdpStream *stream)
     .direction = ours,
   };
 
+  return tb_sdp_build (&local);
+}
+
+/* The payload type we offer telephone-event with. */
+#define OFFER_DTMF_PAYLOAD_TYPE 101
+
+char *
+tb_sip_dialog_offer_sdp (TbSipDialog *dialog)
+{
+  g_autofree char *address = media_address (dialog, NULL);
+  GPtrArray *codecs = tb_call_get_config (dialog->call)->media.codecs;
+  guint n = codecs->len - 1;  /* NULL-terminated */
+  g_autofree guint8 *payload_types = g_new0 (guint8, MAX (n, 1));
+  TbSdpLocal local = {
+    .address = address,
+    .port = tb_call_get_rtp_port (dialog->call),
+    .session_id = dialog->endpoint->sdp_session_id + (guint64) GPOINTER_TO_SIZE (dialog),
+    .version = ++dialog->sdp_version,
+    .codecs = (const TbCodec *const *) codecs->pdata,
+    .dtmf_payload_type = OFFER_DTMF_PAYLOAD_TYPE,
+    .direction = TB_MEDIA_SENDRECV,
+  };
+
+  for (guint i = 0; i < n; i++)
+    payload_types[i] = ((const TbCodec *) g_ptr_array_index (codecs, i))->static_payload_type;
+  local.payload_types = payload_types;
   return tb_sdp_build (&local);
 }
 
@@ -172,6 +199,8 @@ tb_sip_dialog_hangup (TbSipDialog *dialog, const char *reason)
     dialog->end_reason = g_strdup (reason);
   if (dialog->answered) {
     nua_bye (dialog->nh, TAG_END ());
+  } else if (dialog->outbound) {
+    nua_cancel (dialog->nh, TAG_END ());
   } else {
     nua_respond (dialog->nh, SIP_480_TEMPORARILY_UNAVAILABLE,
                  SIPTAG_REASON_STR ("SIP;cause=480;text=\"call not answered\""), TAG_END ());
@@ -184,9 +213,13 @@ tb_sip_dialog_terminated (TbSipDialog *dialog, const char *reason)
   if (dialog->terminated)
     return;
   dialog->terminated = TRUE;
-  if (dialog->answer_timer)
-    g_source_remove (dialog->answer_timer);
-  dialog->answer_timer = 0;
+  g_clear_pointer (&dialog->answer_timer, su_timer_destroy);
+  g_clear_pointer (&dialog->ring_timer, su_timer_destroy);
+  if (dialog->outbound)
+    tb_sip_outbound_report (dialog, dialog->answered ? TB_CALL_PROGRESS_ENDED
+                                                     : TB_CALL_PROGRESS_FAILED, 0,
+                            dialog->end_reason ? dialog->end_reason
+                            : reason ? reason : "terminated");
   if (dialog->call) {
     tb_call_set_dialog (dialog->call, NULL);
     tb_call_ended (dialog->call, dialog->end_reason ? dialog->end_reason

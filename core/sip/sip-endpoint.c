@@ -16,6 +16,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+/* How long the stack may take to end its dialogs and registrations. */
+#define SHUTDOWN_MAX_US (3 * G_USEC_PER_SEC)
+
 #define ALLOWED_METHODS "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK"
 
 /* sofia-sip's own log lines go to our debug log. */
@@ -85,6 +88,11 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua,
 {
   g_debug ("%s %d %s", nua_event_name (event), status, phrase ? phrase : "");
 
+  if (dialog && dialog->kind == TB_SIP_HANDLE_REGISTRATION) {
+    tb_sip_registration_event ((TbSipRegistration *) dialog, event, status, phrase, sip);
+    return;
+  }
+
   switch (event) {
   case nua_i_invite:
     if (dialog)
@@ -101,8 +109,20 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua,
       dialog->end_reason = g_strdup (callstate_reason (event));
     return;
   case nua_r_shutdown:
-    if (status >= 200)
+    /* nua reports progress every second. Un-REGISTERs that get no answer
+     * do not hold us for long: their handles go, which ends the shutdown. */
+    if (status >= 200) {
+      tb_sip_trunks_free (endpoint);
       su_root_break (endpoint->root);
+    } else if (endpoint->registrations &&
+               g_get_monotonic_time () - endpoint->shutdown_started_us > SHUTDOWN_MAX_US) {
+      g_warning ("trunks: no answer to un-REGISTER, stopping anyway");
+      tb_sip_trunks_free (endpoint);
+    }
+    return;
+  case nua_r_invite:
+    if (dialog)
+      tb_sip_outbound_response (dialog, status, phrase, sip);
     return;
   case nua_i_info:
     if (dialog && dialog->call)
@@ -259,9 +279,11 @@ signaling_thread (gpointer data)
                   SIPTAG_SERVER_STR (sip->user_agent),
                   TAG_END ());
   report_started (endpoint, NULL);
+  tb_sip_trunks_start (endpoint);
 
   su_root_run (endpoint->root);
 
+  tb_sip_trunks_free (endpoint);
   nua_destroy (endpoint->nua);
   endpoint->nua = NULL;
 out:
@@ -324,6 +346,8 @@ start_shutdown (gpointer data)
 {
   TbSipEndpoint *endpoint = data;
 
+  tb_sip_trunks_stop (endpoint);
+  endpoint->shutdown_started_us = g_get_monotonic_time ();
   nua_shutdown (endpoint->nua);
   return G_SOURCE_REMOVE;
 }

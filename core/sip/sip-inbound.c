@@ -134,14 +134,10 @@ caller (const sip_t *sip)
   return "anonymous";
 }
 
-static gboolean
-answer_after_delay (gpointer data)
+static void
+answer_after_delay (su_root_magic_t *magic, su_timer_t *timer, su_timer_arg_t *arg)
 {
-  TbSipDialog *dialog = data;
-
-  dialog->answer_timer = 0;
-  tb_sip_dialog_answer (dialog);
-  return G_SOURCE_REMOVE;
+  tb_sip_dialog_answer ((TbSipDialog *) arg);
 }
 
 static void
@@ -159,9 +155,10 @@ on_media_ready (TbCall *call, gboolean ok, const char *error, gpointer user_data
     dialog->end_reason = g_strdup ("media-failed");
     nua_respond (dialog->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
   } else if (delay > 0) {
-    dialog->answer_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, delay, answer_after_delay,
-                                               tb_sip_dialog_ref (dialog),
-                                               (GDestroyNotify) tb_sip_dialog_unref);
+    /* On this thread's loop; the timer goes with the dialog. */
+    dialog->answer_timer = su_timer_create (su_root_task (dialog->endpoint->root), 0);
+    su_timer_set_interval (dialog->answer_timer, answer_after_delay,
+                           (su_timer_arg_t *) dialog, delay);
   } else {
     tb_sip_dialog_answer (dialog);
   }

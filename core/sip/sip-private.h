@@ -7,6 +7,13 @@
 
 typedef struct _TbSipEndpoint TbSipEndpointMagic;
 typedef struct _TbSipDialog TbSipDialog;
+typedef struct _TbSipRegistration TbSipRegistration;
+
+/* What a nua handle's magic is: every magic struct starts with this. */
+typedef enum {
+  TB_SIP_HANDLE_DIALOG = 1,
+  TB_SIP_HANDLE_REGISTRATION,
+} TbSipHandleKind;
 
 #define SU_ROOT_MAGIC_T TbSipEndpointMagic
 #define NUA_MAGIC_T TbSipEndpointMagic
@@ -29,11 +36,13 @@ struct _TbSipEndpoint {
   char *contact_host;          /* public-address, else the listen address */
   guint64 sdp_session_id;
   TbSipDigest digest;          /* challenges callers outside [sip] trusted */
+  GPtrArray *registrations;    /* TbSipRegistration *, one per registering trunk */
 
   /* Work handed to the signaling thread from others. */
   GAsyncQueue *queue;
   int wake_fd;                 /* eventfd: written when the queue grows */
   gint stopped;                /* atomic: the loop has ended */
+  gint64 shutdown_started_us;
 
   /* Start-up handshake with the thread that creates the endpoint. */
   GMutex lock;
@@ -44,21 +53,54 @@ struct _TbSipEndpoint {
 
 /* One INVITE dialog; the nua handle's magic. */
 struct _TbSipDialog {
+  TbSipHandleKind kind;        /* TB_SIP_HANDLE_DIALOG */
   TbSipEndpoint *endpoint;
   nua_handle_t *nh;
   TbCall *call;                /* NULL for refused requests */
   guint64 sdp_version;
-  guint answer_timer;
+  su_timer_t *answer_timer;    /* answer-delay-ms */
   gboolean answered;
   gboolean terminated;
-  guint refs;                  /* main thread only */
+  guint refs;                  /* signaling thread only */
   char *end_reason;            /* why the dialog ends, once known */
+
+  /* Outbound calls. */
+  gboolean outbound;
+  const TbTrunkConfig *trunk;  /* owned by the call's config; NULL: direct */
+  gboolean authenticated;      /* credentials sent for the INVITE */
+  gboolean rang;
+  su_timer_t *ring_timer;
+  TbCallProgressFunc progress;
+  gpointer progress_data;
+  GDestroyNotify progress_destroy;
+  gboolean progress_final;     /* the final progress has been reported */
 };
 
 /* sip-endpoint.c: runs @func on the signaling thread (any thread). */
 void tb_sip_endpoint_invoke (TbSipEndpoint *endpoint, GSourceFunc func, gpointer data,
                              GDestroyNotify destroy);
 extern const TbCallSignaling tb_sip_signaling;
+
+/* sip-trunk.c: registrations of the trunks that have a registrar. */
+void tb_sip_trunks_start (TbSipEndpoint *endpoint);
+/* Stops retrying; nua_shutdown() unregisters. */
+void tb_sip_trunks_stop (TbSipEndpoint *endpoint);
+/* After nua_shutdown() has completed: releases the handles. */
+void tb_sip_trunks_free (TbSipEndpoint *endpoint);
+void tb_sip_registration_event (TbSipRegistration *registration, nua_event_t event, int status,
+                                const char *phrase, const sip_t *sip);
+/* Answers the Digest challenges of a 401/407 to a request of @nh with
+ * @trunk's credentials (nua resends the request); FALSE when the response
+ * carries no Digest challenge. Callers answer once per request: a second
+ * challenge means wrong credentials. */
+gboolean tb_sip_authenticate (nua_handle_t *nh, const TbTrunkConfig *trunk, const sip_t *sip);
+
+/* sip-outbound.c */
+void tb_sip_outbound_response (TbSipDialog *dialog, int status, const char *phrase,
+                               const sip_t *sip);
+/* Reports @progress to the placer of an outbound call; a final one only once. */
+void tb_sip_outbound_report (TbSipDialog *dialog, TbCallProgress progress, int status,
+                             const char *reason);
 
 /* sip-inbound.c */
 void tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *dialog,
@@ -77,6 +119,8 @@ void tb_sip_dialog_info (TbSipDialog *dialog, const sip_t *sip);
 void tb_sip_dialog_hangup (TbSipDialog *dialog, const char *reason);
 /* Our SDP answer for @dialog's call with @stream's codec. */
 char *tb_sip_dialog_answer_sdp (TbSipDialog *dialog, const TbSdpStream *stream);
+/* Our SDP offer: every codec of the call's config, and telephone-event. */
+char *tb_sip_dialog_offer_sdp (TbSipDialog *dialog);
 /* Sends 200 OK with our SDP answer. */
 void tb_sip_dialog_answer (TbSipDialog *dialog);
 
