@@ -100,6 +100,7 @@ tb_call_unref (TbCall *call)
 
 const char *tb_call_get_id (TbCall *call) { return call->id; }
 const char *tb_call_get_agent (TbCall *call) { return call->agent->name; }
+const char *tb_call_get_sip_call_id (TbCall *call) { return call->sip_call_id; }
 TbCallDirection tb_call_get_direction (TbCall *call) { return call->direction; }
 GMainContext *tb_call_get_worker (TbCall *call) { return call->worker; }
 guint tb_call_get_rtp_port (TbCall *call) { return call->rtp_port; }

@@ -107,8 +107,11 @@ start_on_signaling (gpointer data)
   nh = nua_handle (endpoint->nua, NULL,
                    SIPTAG_TO_STR (to),
                    SIPTAG_FROM_STR (placement->from),
-                   TAG_IF (trunk, NUTAG_PROXY (trunk ? trunk->proxy : NULL)),
+                   SIPTAG_CALL_ID_STR (tb_call_get_sip_call_id (placement->call)),
                    TAG_END ());
+  /* Requests of this handle go through the trunk's proxy. */
+  if (trunk)
+    nua_set_hparams (nh, NUTAG_PROXY (trunk->proxy), TAG_END ());
   dialog = tb_sip_dialog_new (endpoint, nh);
   dialog->outbound = TRUE;
   dialog->trunk = trunk;
