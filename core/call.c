@@ -31,6 +31,10 @@ struct _TbCall {
   gpointer signaling_data;
   gint hung_up;                  /* atomic: signaling asked to end the call */
 
+  GMutex event_lock;
+  TbCallEventFunc event_func;
+  gpointer event_data;
+
   /* signaling thread */
   gpointer dialog;
   guint rtp_port;
@@ -69,6 +73,7 @@ tb_call_new (TbCallManager *manager, TbConfig *config, TbCallDirection direction
   call->signaling = signaling;
   call->signaling_data = signaling_data;
   tb_sdp_stream_clear (&call->stream);
+  g_mutex_init (&call->event_lock);
   return call;
 }
 
@@ -95,6 +100,7 @@ tb_call_unref (TbCall *call)
   g_free (call->to);
   g_free (call->sip_call_id);
   g_free (call->end_reason);
+  g_mutex_clear (&call->event_lock);
   g_free (call);
 }
 
@@ -122,6 +128,8 @@ typedef struct {
   char *reason;
   char digit;
   guint duration_ms;
+  int status;
+  char *target;
 } Job;
 
 static Job *
@@ -141,6 +149,7 @@ job_free (Job *job)
   tb_call_unref (job->call);
   g_free (job->error);
   g_free (job->reason);
+  g_free (job->target);
   g_free (job);
 }
 
@@ -179,11 +188,48 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
   }
 }
 
+void
+tb_call_set_event_func (TbCall *call, TbCallEventFunc func, gpointer user_data)
+{
+  g_mutex_lock (&call->event_lock);
+  call->event_func = func;
+  call->event_data = user_data;
+  g_mutex_unlock (&call->event_lock);
+}
+
+/* Worker thread: logs @event and hands it to the conversation. */
+static void
+emit (TbCall *call, const TbCallEvent *event)
+{
+  TbCallEventFunc func;
+  gpointer data;
+
+  switch (event->type) {
+  case TB_CALL_EVENT_DTMF:
+    g_message ("call %s: DTMF %c (%u ms, %s)", call->id, event->digit, event->duration_ms,
+               event->source);
+    break;
+  case TB_CALL_EVENT_TRANSFER_FAILED:
+    g_message ("call %s: transfer to %s failed: %d %s; the call goes on", call->id,
+               event->target, event->status, event->reason);
+    break;
+  }
+  g_mutex_lock (&call->event_lock);
+  func = call->event_func;
+  data = call->event_data;
+  g_mutex_unlock (&call->event_lock);
+  if (func)
+    func (call, event, data);
+}
+
 /* A key press, from RTP (RFC 4733) or SIP INFO: in the order received. */
 static void
 dtmf_on_worker (TbCall *call, char digit, guint duration_ms, const char *via)
 {
-  g_message ("call %s: DTMF %c (%u ms, %s)", call->id, digit, duration_ms, via);
+  TbCallEvent event = { .type = TB_CALL_EVENT_DTMF, .digit = digit,
+                        .duration_ms = duration_ms, .source = via };
+
+  emit (call, &event);
 }
 
 static void
@@ -372,6 +418,48 @@ tb_call_dtmf_received (TbCall *call, char digit, guint duration_ms)
   job->digit = digit;
   job->duration_ms = duration_ms;
   invoke (call->worker, info_dtmf_on_worker, job);
+}
+
+static gboolean
+transfer_failed_on_worker (gpointer data)
+{
+  Job *job = data;
+  TbCallEvent event = { .type = TB_CALL_EVENT_TRANSFER_FAILED, .target = job->target,
+                        .status = job->status, .reason = job->reason };
+
+  emit (job->call, &event);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tb_call_transfer_failed (TbCall *call, const char *target, int status, const char *reason)
+{
+  Job *job = job_new (call);
+
+  job->target = g_strdup (target);
+  job->status = status;
+  job->reason = g_strdup (reason ? reason : "");
+  invoke (call->worker, transfer_failed_on_worker, job);
+}
+
+static gboolean
+transfer_on_signaling (gpointer data)
+{
+  Job *job = data;
+  TbCall *call = job->call;
+
+  if (!call->ended && !g_atomic_int_get (&call->hung_up))
+    call->signaling->transfer (call, job->target, call->signaling_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tb_call_transfer (TbCall *call, const char *target)
+{
+  Job *job = job_new (call);
+
+  job->target = g_strdup (target);
+  invoke_signaling (call, transfer_on_signaling, job);
 }
 
 void

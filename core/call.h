@@ -29,7 +29,28 @@ typedef struct {
   void (*invoke) (GSourceFunc func, gpointer data, GDestroyNotify destroy, gpointer user_data);
   /* On the signaling thread: end the call (BYE, or refuse it unanswered). */
   void (*hangup) (TbCall *call, const char *reason, gpointer user_data);
+  /* On the signaling thread: blind transfer to @target (REFER). */
+  void (*transfer) (TbCall *call, const char *target, gpointer user_data);
 } TbCallSignaling;
+
+/* What happens on a call that its conversation may react to. */
+typedef enum {
+  TB_CALL_EVENT_DTMF,             /* digit, duration_ms, source ("RTP", "SIP INFO") */
+  TB_CALL_EVENT_TRANSFER_FAILED,  /* target, status, reason; the call goes on      */
+} TbCallEventType;
+
+typedef struct {
+  TbCallEventType type;
+  char digit;
+  guint duration_ms;
+  const char *source;
+  const char *target;
+  int status;          /* SIP status of the failure, 0 for a local cause */
+  const char *reason;
+} TbCallEvent;
+
+/* Called on the call's worker thread, in the order things happened. */
+typedef void (*TbCallEventFunc) (TbCall *call, const TbCallEvent *event, gpointer user_data);
 
 TbCall *tb_call_ref (TbCall *call);
 void tb_call_unref (TbCall *call);
@@ -64,6 +85,16 @@ void tb_call_answered (TbCall *call);
 /* Signaling thread. A key press signalled in the dialog (SIP INFO); it
  * reaches the call in order with those received over RTP. */
 void tb_call_dtmf_received (TbCall *call, char digit, guint duration_ms);
+/* Any thread. Who hears the call's events (the conversation); NULL: none.
+ * Events are logged in any case. */
+void tb_call_set_event_func (TbCall *call, TbCallEventFunc func, gpointer user_data);
+/* Any thread. Blind transfer to @target (a SIP URI, or a number at the
+ * caller's side): when the transferee reports success the call ends with
+ * reason "transferred"; a failure is a TB_CALL_EVENT_TRANSFER_FAILED event
+ * and the call goes on. */
+void tb_call_transfer (TbCall *call, const char *target);
+/* Signaling thread. The SIP side's report that a transfer failed. */
+void tb_call_transfer_failed (TbCall *call, const char *target, int status, const char *reason);
 /* Any thread. Asks the SIP side to end the call (BYE) with @reason. */
 void tb_call_hangup (TbCall *call, const char *reason);
 /* Signaling thread. The dialog is over: stops media, logs the call, releases

@@ -1,8 +1,9 @@
 /* test-sip-outbound.c — calls placed by an agent, against sipp as the
  * called party: answered (then hung up by the far end), busy, no answer
  * (ring timeout, CANCEL), failed, and through a trunk that challenges
- * the INVITE (digest). The SIP endpoint and call manager run in
- * this process; the progress of each call is what the placer is told. */
+ * the INVITE (digest); and blind transfer by REFER, successful or not. The
+ * SIP endpoint and call manager run in this process; the progress of each
+ * call is what the placer is told. */
 #include "sip-endpoint.h"
 #include "test-server.h"
 #include "test-util.h"
@@ -18,6 +19,7 @@ typedef struct {
   TbCallManager *calls;
   TbSipEndpoint *endpoint;
   GAsyncQueue *progress;        /* "ringing 180", ... from the signaling thread */
+  GAsyncQueue *events;          /* the calls' events, from their workers */
 } Fixture;
 
 static void
@@ -53,6 +55,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->endpoint = tb_sip_endpoint_new (f->calls, &error);
   g_assert_no_error (error);
   f->progress = g_async_queue_new_full (g_free);
+  f->events = g_async_queue_new_full (g_free);
 }
 
 static void
@@ -61,6 +64,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   tb_sip_endpoint_free (f->endpoint);
   tb_call_manager_free (f->calls);
   g_async_queue_unref (f->progress);
+  g_async_queue_unref (f->events);
   tb_test_remove_tree (f->s.dir);
   g_free (f->s.dir);
 }
@@ -71,8 +75,22 @@ on_progress (TbCall *call, TbCallProgress progress, int status, const char *reas
 {
   Fixture *f = user_data;
 
-  g_async_queue_push (f->progress, g_strdup_printf ("%s %d", tb_call_progress_to_string (progress),
-                                                    status));
+  /* The end reason of an answered call; the SIP status otherwise. */
+  if (progress == TB_CALL_PROGRESS_ENDED)
+    g_async_queue_push (f->progress, g_strdup_printf ("ended %s", reason));
+  else
+    g_async_queue_push (f->progress, g_strdup_printf ("%s %d", tb_call_progress_to_string (progress),
+                                                      status));
+}
+
+static void
+on_call_event (TbCall *call, const TbCallEvent *event, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  if (event->type == TB_CALL_EVENT_TRANSFER_FAILED)
+    g_async_queue_push (f->events, g_strdup_printf ("transfer to %s failed: %d %s",
+                                                    event->target, event->status, event->reason));
 }
 
 /* The next progress report, "what status". */
@@ -139,7 +157,7 @@ test_answered (Fixture *f, gconstpointer data)
   expect_progress (f, "ringing 180");
   expect_progress (f, "answered 200");
   /* sipp streams for 2 s, then hangs up. */
-  expect_progress (f, "ended 0");
+  expect_progress (f, "ended remote-bye");
   g_assert_cmpint (tb_test_sipp_wait (&f->s, sipp), ==, 0);
   wait_no_calls (f);
 }
@@ -196,7 +214,56 @@ test_through_trunk (Fixture *f, gconstpointer data)
   call = place (f, "+15550123", 0);
   expect_progress (f, "ringing 180");
   expect_progress (f, "answered 200");
-  expect_progress (f, "ended 0");
+  expect_progress (f, "ended remote-bye");
+  g_assert_cmpint (tb_test_sipp_wait (&f->s, sipp), ==, 0);
+  wait_no_calls (f);
+}
+
+/* The far end accepts the REFER and reports its new call answered: our
+ * call ends, as transferred. */
+static void
+test_transferred (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocess) sipp = start_sipp (f, "uas-transferred.xml", NULL);
+  g_autofree char *uri = g_strdup_printf ("sip:2000@127.0.0.1:%u", f->sipp_port);
+  g_autoptr(TbCall) call = NULL;
+
+  g_usleep (300000);
+  call = place (f, uri, 0);
+  expect_progress (f, "ringing 180");
+  expect_progress (f, "answered 200");
+  tb_call_transfer (call, "2000");
+  expect_progress (f, "ended transferred");
+  g_assert_cmpint (tb_test_sipp_wait (&f->s, sipp), ==, 0);
+  wait_no_calls (f);
+}
+
+/* The transferee's new call is busy: our call goes on, the conversation
+ * hears of it, and the far end hangs up later. */
+static void
+test_transfer_fails (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocess) sipp = start_sipp (f, "uas-transfer-fails.xml", NULL);
+  g_autofree char *uri = g_strdup_printf ("sip:2000@127.0.0.1:%u", f->sipp_port);
+  g_autofree char *event = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(TbCall) call = NULL;
+
+  g_usleep (300000);
+  call = place (f, uri, 0);
+  tb_call_set_event_func (call, on_call_event, f);
+  expect_progress (f, "ringing 180");
+  expect_progress (f, "answered 200");
+  /* Not a target: refused at once, the call goes on. */
+  tb_call_transfer (call, "front desk");
+  event = g_async_queue_timeout_pop (f->events, 10 * G_USEC_PER_SEC);
+  g_assert_cmpstr (event, ==, "transfer to front desk failed: 0 not a SIP URI or a number that "
+                              "can be dialled");
+  g_clear_pointer (&event, g_free);
+  tb_call_transfer (call, "sip:2000@127.0.0.1");
+  event = g_async_queue_timeout_pop (f->events, 10 * G_USEC_PER_SEC);
+  g_assert_cmpstr (event, ==, "transfer to sip:2000@127.0.0.1 failed: 486 Busy Here");
+  expect_progress (f, "ended remote-bye");
   g_assert_cmpint (tb_test_sipp_wait (&f->s, sipp), ==, 0);
   wait_no_calls (f);
 }
@@ -234,6 +301,10 @@ main (int argc, char **argv)
   g_test_add ("/sip-outbound/no-answer", Fixture, NULL, fixture_set_up, test_no_answer,
               fixture_tear_down);
   g_test_add ("/sip-outbound/through-trunk", Fixture, NULL, fixture_set_up, test_through_trunk,
+              fixture_tear_down);
+  g_test_add ("/sip-outbound/transferred", Fixture, NULL, fixture_set_up, test_transferred,
+              fixture_tear_down);
+  g_test_add ("/sip-outbound/transfer-fails", Fixture, NULL, fixture_set_up, test_transfer_fails,
               fixture_tear_down);
   g_test_add ("/sip-outbound/bad-requests", Fixture, NULL, fixture_set_up, test_bad_requests,
               fixture_tear_down);

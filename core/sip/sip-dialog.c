@@ -43,6 +43,8 @@ tb_sip_dialog_unref (TbSipDialog *dialog)
     return;
   g_assert (dialog->terminated);
   g_free (dialog->end_reason);
+  g_free (dialog->peer_host);
+  g_free (dialog->transfer_target);
   g_free (dialog);
 }
 

@@ -124,6 +124,16 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua,
     if (dialog)
       tb_sip_outbound_response (dialog, status, phrase, sip);
     return;
+  case nua_r_refer:
+    if (dialog && dialog->call)
+      tb_sip_dialog_refer_response (dialog, status, phrase);
+    return;
+  case nua_i_notify:
+    if (dialog && dialog->call) {
+      tb_sip_dialog_notify (dialog, sip);
+      return;
+    }
+    break;
   case nua_i_info:
     if (dialog && dialog->call)
       tb_sip_dialog_info (dialog, sip);
@@ -218,7 +228,18 @@ signaling_hangup (TbCall *call, const char *reason, gpointer user_data)
     tb_sip_dialog_hangup (dialog, reason);
 }
 
-const TbCallSignaling tb_sip_signaling = { signaling_invoke, signaling_hangup };
+static void
+signaling_transfer (TbCall *call, const char *target, gpointer user_data)
+{
+  TbSipDialog *dialog = tb_call_get_dialog (call);
+
+  if (dialog)
+    tb_sip_dialog_transfer (dialog, target);
+}
+
+const TbCallSignaling tb_sip_signaling = {
+  signaling_invoke, signaling_hangup, signaling_transfer,
+};
 
 /* ---- the signaling thread ----------------------------------------------- */
 

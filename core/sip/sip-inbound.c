@@ -236,6 +236,8 @@ tb_sip_inbound_invite (TbSipEndpoint *endpoint, nua_handle_t *nh, TbSipDialog *u
   g_message ("call %s: %s -> %s (agent %s) from %s, %s", tb_call_get_id (call), caller (sip),
              number, agent->name, from_text, stream.codec->encoding_name);
   dialog = tb_sip_dialog_new (endpoint, nh);
+  if (sip->sip_from && sip->sip_from->a_url->url_host)
+    dialog->peer_host = g_strdup (sip->sip_from->a_url->url_host);
   tb_sip_dialog_attach (dialog, call);
   nua_respond (nh, SIP_180_RINGING, TAG_END ());
   tb_call_start_media (call, &stream, on_media_ready, tb_sip_dialog_ref (dialog));

@@ -115,6 +115,7 @@ start_on_signaling (gpointer data)
   dialog = tb_sip_dialog_new (endpoint, nh);
   dialog->outbound = TRUE;
   dialog->trunk = trunk;
+  dialog->peer_host = tb_config_sip_uri_host (placement->request_uri);
   dialog->progress = g_steal_pointer (&placement->progress);
   dialog->progress_data = g_steal_pointer (&placement->user_data);
   dialog->progress_destroy = placement->destroy;

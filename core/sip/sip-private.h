@@ -63,6 +63,8 @@ struct _TbSipDialog {
   gboolean terminated;
   guint refs;                  /* signaling thread only */
   char *end_reason;            /* why the dialog ends, once known */
+  char *peer_host;             /* host of the other party's URI */
+  char *transfer_target;       /* the REFER in progress, if any */
 
   /* Outbound calls. */
   gboolean outbound;
@@ -94,6 +96,11 @@ void tb_sip_registration_event (TbSipRegistration *registration, nua_event_t eve
  * carries no Digest challenge. Callers answer once per request: a second
  * challenge means wrong credentials. */
 gboolean tb_sip_authenticate (nua_handle_t *nh, const TbTrunkConfig *trunk, const sip_t *sip);
+
+/* sip-transfer.c */
+void tb_sip_dialog_transfer (TbSipDialog *dialog, const char *target);
+void tb_sip_dialog_refer_response (TbSipDialog *dialog, int status, const char *phrase);
+void tb_sip_dialog_notify (TbSipDialog *dialog, const sip_t *sip);
 
 /* sip-outbound.c */
 void tb_sip_outbound_response (TbSipDialog *dialog, int status, const char *phrase,
