@@ -208,6 +208,13 @@ tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options)
     for (const char *const *a = (const char *const[]) { "-r", rate, "-l", calls, NULL }; *a; a++)
       g_ptr_array_add (argv, (gpointer) *a);
   }
+  if (options->tcp) {
+    g_ptr_array_add (argv, "-t");
+    g_ptr_array_add (argv, "t1");
+  }
+  /* TB_TEST_SIPP_TRACE=1 keeps every message in <dir>/<scenario>_<pid>_messages.log. */
+  if (g_getenv ("TB_TEST_SIPP_TRACE"))
+    g_ptr_array_add (argv, "-trace_msg");
   /* A client calls the server; without a service sipp waits for requests. */
   if (options->service)
     g_ptr_array_add (argv, target);
@@ -217,6 +224,14 @@ tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options)
   sipp = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   return sipp;
+}
+
+int
+tb_test_sipp_run_with (TbTestServer *s, const TbTestSipp *options)
+{
+  g_autoptr(GSubprocess) sipp = tb_test_sipp_start (s, options);
+
+  return tb_test_sipp_wait (s, sipp);
 }
 
 GSubprocess *

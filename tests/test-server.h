@@ -56,12 +56,15 @@ typedef struct {
   const char *const *vars;      /* "@NAME@", "value", ..., NULL: replaced in it */
   guint port;                   /* sipp's SIP port; 0: any free one             */
   guint calls;                  /* calls to make or take; 0: 1                  */
+  gboolean tcp;                 /* SIP over TCP instead of UDP                  */
   guint rate;                   /* new calls a second, and all of them up at
                                  * once at the most; 0: sipp's default (10)     */
   guint timeout_s;              /* sipp gives up after this; 0: 30 s            */
 } TbTestSipp;
 
 GSubprocess *tb_test_sipp_start (TbTestServer *s, const TbTestSipp *options);
+/* Starts sipp and waits for it; its exit status. */
+int tb_test_sipp_run_with (TbTestServer *s, const TbTestSipp *options);
 /* Starts sipp with scenario @name (tests/sipp/, with @STATUS@ replaced)
  * calling @service, for one call. */
 GSubprocess *tb_test_sipp_spawn (TbTestServer *s, const char *name, const char *service,

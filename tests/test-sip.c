@@ -109,13 +109,29 @@ test_hold_unhold (void)
   tb_test_server_stop (&s);
 }
 
+/* RFC 3262 and 4028 as a caller asks for them. */
+static void
+test_100rel_and_session_timer (void)
+{
+  TbTestServer s = { 0 };
+  g_autofree char *json = NULL;
+
+  tb_test_server_start (&s, "", "");
+  g_assert_cmpint (tb_test_sipp_run (&s, "uac-100rel.xml", "1000", NULL), ==, 0);
+  json = tb_test_server_wait_call_end (&s);
+  g_assert_true (tb_test_contains (json, "\"end_reason\":\"remote-bye\""));
+  tb_test_server_stop (&s);
+}
+
 static void
 test_options (void)
 {
   TbTestServer s = { 0 };
+  TbTestSipp over_tcp = { .scenario = "options.xml", .service = "1000", .tcp = TRUE };
 
   tb_test_server_start (&s, "", "");
   g_assert_cmpint (tb_test_sipp_run (&s, "options.xml", "1000", NULL), ==, 0);
+  g_assert_cmpint (tb_test_sipp_run_with (&s, &over_tcp), ==, 0);
   tb_test_server_stop (&s);
 }
 
@@ -171,15 +187,15 @@ test_digest_authentication (void)
   g_setenv ("TB_TEST_FRONTDESK_PASSWORD", "door-42", TRUE);
   tb_test_server_start_full (&s, "trusted=10.0.0.0/8\n", "",
                              "[account:frontdesk]\npassword-env=TB_TEST_FRONTDESK_PASSWORD\n");
-  g_assert_cmpint (tb_test_sipp_wait (&s, tb_test_sipp_start (&s, &call)), ==, 0);
+  g_assert_cmpint (tb_test_sipp_run_with (&s, &call), ==, 0);
   g_assert_true (tb_test_wait_for_log (s.log, "authenticated as 'frontdesk'"));
   json = tb_test_server_wait_call_end (&s);
   g_assert_true (tb_test_contains (json, "\"answered\":true"));
 
-  g_assert_cmpint (tb_test_sipp_wait (&s, tb_test_sipp_start (&s, &denied)), ==, 0);
+  g_assert_cmpint (tb_test_sipp_run_with (&s, &denied), ==, 0);
   g_assert_true (tb_test_wait_for_log (s.log, "digest authentication failed for user 'frontdesk'"));
   denied.vars = unknown;
-  g_assert_cmpint (tb_test_sipp_wait (&s, tb_test_sipp_start (&s, &denied)), ==, 0);
+  g_assert_cmpint (tb_test_sipp_run_with (&s, &denied), ==, 0);
   g_assert_true (tb_test_wait_for_log (s.log, "digest authentication failed for user 'mallory'"));
   tb_test_server_stop (&s);
 }
@@ -288,6 +304,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/cancel-before-answer", test_cancel_before_answer);
   g_test_add_func ("/sip/server-hangs-up", test_server_hangs_up);
   g_test_add_func ("/sip/hold-unhold", test_hold_unhold);
+  g_test_add_func ("/sip/100rel-and-session-timer", test_100rel_and_session_timer);
   g_test_add_func ("/sip/options", test_options);
   g_test_add_func ("/sip/untrusted-source", test_untrusted_source);
   g_test_add_func ("/sip/info-dtmf", test_info_dtmf);
