@@ -7,6 +7,7 @@
 #include "config-telephony.h"
 #include "config-trunk.h"
 #include "settings.h"
+#include "tb-build-config.h"
 
 #include <string.h>
 
@@ -161,6 +162,42 @@ relative_to_config (Builder *b, const char *path)
   return g_build_filename (base, path, NULL);
 }
 
+/* A data file (a greeting): relative to the config file when it is there,
+ * else found in the TALKINGBITS_DATA_PATH directories (':'-separated; an
+ * uninstalled build sets it to its data/), else in the installed data
+ * directory. */
+static char *
+find_data_file (Builder *b, const char *path)
+{
+  char *beside = relative_to_config (b, path);
+  g_auto(GStrv) dirs = NULL;
+  const char *env = g_getenv ("TALKINGBITS_DATA_PATH");
+
+  if (g_path_is_absolute (path) || g_file_test (beside, G_FILE_TEST_EXISTS))
+    return beside;
+  dirs = g_strsplit (env ? env : "", ":", -1);
+  for (guint i = 0; dirs[i]; i++) {
+    g_autofree char *candidate = NULL;
+
+    if (!*dirs[i])
+      continue;
+    candidate = g_build_filename (dirs[i], path, NULL);
+    if (g_file_test (candidate, G_FILE_TEST_EXISTS)) {
+      g_free (beside);
+      return g_steal_pointer (&candidate);
+    }
+  }
+  {
+    g_autofree char *installed = g_build_filename (TB_DATADIR, path, NULL);
+
+    if (g_file_test (installed, G_FILE_TEST_EXISTS)) {
+      g_free (beside);
+      return g_steal_pointer (&installed);
+    }
+  }
+  return beside;
+}
+
 static void
 read_talkingbits (Builder *b)
 {
@@ -201,7 +238,7 @@ read_agent (Builder *b, const char *group, const char *name)
   agent->tools = tb_settings_dup_strv (s, "tools");
   greeting_file = tb_settings_get_string (s, "greeting-file");
   if (greeting_file && *greeting_file)
-    agent->greeting_file = relative_to_config (b, greeting_file);
+    agent->greeting_file = find_data_file (b, greeting_file);
   agent->answer_delay_ms = (guint) tb_settings_get_int (s, "answer-delay-ms");
   g_ptr_array_add (b->config->agents, agent);
   if (agent->greeting_file && !g_file_test (agent->greeting_file, G_FILE_TEST_IS_REGULAR))
