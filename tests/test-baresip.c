@@ -2,6 +2,7 @@
  * tone from a WAV file (aufile), records what it hears (sndfile), hangs up
  * when its file ends, and the recording must be the agent's greeting — a
  * chirp, found by normalised cross-correlation — not silence or noise. */
+#include "audio-check.h"
 #include "audio-file.h"
 #include "test-server.h"
 #include "test-util.h"
@@ -23,44 +24,8 @@
 #define CALLER_SECONDS 3.0
 /* baresip's audio: G.711 at 8 kHz; everything is compared at this rate. */
 #define RATE 8000
-
 /* Windows quieter than this RMS have no correlation worth the name. */
 #define QUIET_RMS 100.0
-
-/* The highest normalised cross-correlation of @pattern with the windows of
- * @signal it fits in, and the lag of that window. */
-static double
-best_correlation (const gint16 *signal, gsize n, const gint16 *pattern, gsize m, gsize *best_lag)
-{
-  double pattern_energy = 0, window_energy = 0, best = 0;
-
-  *best_lag = 0;
-  if (m == 0 || n < m)
-    return 0;
-  for (gsize i = 0; i < m; i++) {
-    pattern_energy += (double) pattern[i] * pattern[i];
-    window_energy += (double) signal[i] * signal[i];
-  }
-  for (gsize lag = 0; lag + m <= n; lag++) {
-    if (lag > 0) {
-      double gone = signal[lag - 1], come = signal[lag + m - 1];
-
-      window_energy += come * come - gone * gone;
-    }
-    if (window_energy > QUIET_RMS * QUIET_RMS * m) {
-      double dot = 0, r;
-
-      for (gsize i = 0; i < m; i++)
-        dot += (double) signal[lag + i] * pattern[i];
-      r = dot / sqrt (window_energy * pattern_energy);
-      if (r > best) {
-        best = r;
-        *best_lag = lag;
-      }
-    }
-  }
-  return best;
-}
 
 /* ---- baresip, headless, in a directory of its own ---------------------- */
 
@@ -180,17 +145,17 @@ check_heard_greeting (const char *heard, const char *greeting)
   chirp = tb_audio_file_read (greeting, RATE, &n_chirp, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n, >, n_chirp);
-  match = best_correlation (recording, n, chirp, n_chirp, &lag);
+  match = tb_test_best_correlation (recording, n, chirp, n_chirp, QUIET_RMS, &lag);
   for (gsize i = 0; i < n_chirp; i++)
     level += (double) recording[lag + i] * recording[lag + i];
   level = sqrt (level / n_chirp);
   /* Controls: the recording against the falling chirp, and the greeting
    * against noise as long and as loud as the recording. */
-  with_falling = best_correlation (recording, n, falling, n_falling, &other_lag);
+  with_falling = tb_test_best_correlation (recording, n, falling, n_falling, QUIET_RMS, &other_lag);
   noise = g_new (gint16, n);
   for (gsize i = 0; i < n; i++)
     noise[i] = (gint16) g_rand_int_range (rand, -8000, 8001);
-  with_noise = best_correlation (noise, n, chirp, n_chirp, &other_lag);
+  with_noise = tb_test_best_correlation (noise, n, chirp, n_chirp, QUIET_RMS, &other_lag);
   g_test_message ("recording %.2f s; greeting matched %.3f at %.3f s (RMS %.0f); "
                   "falling chirp %.3f; noise %.3f",
                   (double) n / RATE, match, (double) lag / RATE, level, with_falling, with_noise);

@@ -47,14 +47,11 @@ tb_test_write_tone (const char *path, double hz, double seconds, guint rate)
   tb_test_write_sweep (path, hz, hz, seconds, rate);
 }
 
-void
-tb_test_write_mulaw_wav (const char *path, double hz, double seconds)
+/* Runs a gst-launch pipeline to its end. */
+static void
+run_pipeline (const char *description)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *description = g_strdup_printf (
-    "audiotestsrc freq=%f volume=0.3 num-buffers=%d samplesperbuffer=160 "
-    "! audio/x-raw,rate=8000,channels=1 ! mulawenc ! wavenc ! filesink location=%s",
-    hz, (int) (seconds * 50), path);
   g_autoptr(GstElement) pipeline = gst_parse_launch (description, &error);
   g_autoptr(GstBus) bus = NULL;
   g_autoptr(GstMessage) message = NULL;
@@ -66,6 +63,35 @@ tb_test_write_mulaw_wav (const char *path, double hz, double seconds)
   g_assert_nonnull (message);
   g_assert_cmpint (GST_MESSAGE_TYPE (message), ==, GST_MESSAGE_EOS);
   gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+void
+tb_test_write_mulaw_wav (const char *path, double hz, double seconds)
+{
+  g_autofree char *description = g_strdup_printf (
+    "audiotestsrc freq=%f volume=0.3 num-buffers=%d samplesperbuffer=160 "
+    "! audio/x-raw,rate=8000,channels=1 ! mulawenc ! wavenc ! filesink location=%s",
+    hz, (int) (seconds * 50), path);
+
+  run_pipeline (description);
+}
+
+void
+tb_test_write_speech (const char *path, const char *mulaw_path, const char *text)
+{
+  const char *argv[] = { "espeak-ng", "-v", "en-us", "-w", path, text, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *description = NULL;
+
+  g_assert_cmpint (tb_test_run (argv, "", &out, &err), ==, 0);
+  if (!mulaw_path)
+    return;
+  description = g_strdup_printf (
+    "filesrc location=%s ! wavparse ! audioconvert ! audioresample "
+    "! audio/x-raw,rate=8000,channels=1 ! mulawenc ! wavenc ! filesink location=%s",
+    path, mulaw_path);
+  run_pipeline (description);
 }
 
 char *

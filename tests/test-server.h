@@ -32,6 +32,10 @@ void tb_test_write_mulaw_wav (const char *path, double hz, double seconds);
 
 /* A new temporary directory for a server. */
 char *tb_test_server_make_dir (void);
+/* @text spoken by espeak-ng into the WAV @path and, unless NULL, as
+ * 8 kHz µ-law into @mulaw_path (for sipp's rtp_stream). */
+void tb_test_write_speech (const char *path, const char *mulaw_path, const char *text);
+
 /* Starts a daemon on free ports, in s->dir (made when NULL); @sip_extra and @media_extra are lines
  * added to the [sip] and [media] groups. */
 void tb_test_server_start (TbTestServer *s, const char *sip_extra, const char *media_extra);

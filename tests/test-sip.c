@@ -45,6 +45,50 @@ test_call_with_rtp (void)
   tb_test_server_stop (&s);
 }
 
+/* sipp streams speech (espeak-ng, µ-law) with rtp_stream: the call
+ * completes and the server's recording is that speech, found in it by
+ * cross-correlation; another sentence is not. */
+static void
+test_call_with_speech (void)
+{
+  TbTestServer s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *speech = NULL, *caller = NULL, *other = NULL, *recording = NULL;
+  g_autofree char *json = NULL;
+  g_autofree gint16 *heard = NULL, *said = NULL, *unsaid = NULL;
+  gsize n_heard = 0, n_said = 0, n_unsaid = 0, lag = 0;
+  const gsize second = 8000;
+  double match, mismatch;
+
+  tb_test_server_start (&s, "", "");
+  speech = g_build_filename (s.dir, "speech.wav", NULL);
+  caller = g_build_filename (s.dir, "caller.wav", NULL);
+  other = g_build_filename (s.dir, "other.wav", NULL);
+  tb_test_write_speech (speech, caller, "Hello, I would like to book an appointment for Tuesday.");
+  tb_test_write_speech (other, NULL, "Seven large boxes of oranges arrived at noon.");
+  g_assert_cmpint (tb_test_sipp_run (&s, "uac-call.xml", "1000", NULL), ==, 0);
+  json = tb_test_server_wait_call_end (&s);
+  g_assert_true (tb_test_contains (json, "\"end_reason\":\"remote-bye\""));
+
+  recording = g_strdup_printf ("%s/recordings/%.36s.wav", s.dir, strstr (json, "\"id\":\"") + 6);
+  heard = tb_audio_file_read (recording, 8000, &n_heard, &error);
+  g_assert_no_error (error);
+  said = tb_audio_file_read (speech, 8000, &n_said, &error);
+  g_assert_no_error (error);
+  unsaid = tb_audio_file_read (other, 8000, &n_unsaid, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_said, >, second + second / 2);
+  g_assert_cmpuint (n_unsaid, >, second + second / 2);
+  /* One second of each sentence, from 0.5 s on. */
+  match = tb_test_best_correlation (heard, n_heard, said + second / 2, second, 100, &lag);
+  mismatch = tb_test_best_correlation (heard, n_heard, unsaid + second / 2, second, 100, &lag);
+  g_test_message ("speech heard: correlation %.3f with what was said, %.3f with another sentence",
+                  match, mismatch);
+  g_assert_cmpfloat (match, >, 0.7);
+  g_assert_cmpfloat (mismatch, <, 0.4);
+  tb_test_server_stop (&s);
+}
+
 static void
 test_unknown_number (void)
 {
@@ -299,6 +343,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sip/call-with-rtp", test_call_with_rtp);
+  g_test_add_func ("/sip/call-with-speech", test_call_with_speech);
   g_test_add_func ("/sip/unknown-number", test_unknown_number);
   g_test_add_func ("/sip/no-common-codec", test_no_common_codec);
   g_test_add_func ("/sip/cancel-before-answer", test_cancel_before_answer);
