@@ -192,7 +192,11 @@ tb_sip_endpoint_place_call (TbSipEndpoint *endpoint, const TbOutboundCall *reque
     return NULL;
   }
 
-  call_id = g_strdup_printf ("%s@%s", g_uuid_string_random (), endpoint->contact_host);
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+
+    call_id = g_strdup_printf ("%s@%s", uuid, endpoint->contact_host);
+  }
   caller_id = request->caller_id ? request->caller_id
               : trunk ? trunk->caller_id : agent->name;
   call = tb_call_manager_create_call (endpoint->calls, config, TB_CALL_OUTBOUND, agent,
