@@ -167,6 +167,20 @@ test_100rel_and_session_timer (void)
   tb_test_server_stop (&s);
 }
 
+/* Behind NAT: Contact and the SDP carry [sip] public-address (another
+ * loopback address here, so that nothing leaves the host). */
+static void
+test_public_address (void)
+{
+  TbTestServer s = { 0 };
+  const char *vars[] = { "@ADDRESS@", "127.0.0.2", NULL };
+  TbTestSipp call = { .scenario = "uac-public-address.xml", .service = "1000", .vars = vars };
+
+  tb_test_server_start (&s, "public-address=127.0.0.2\n", "");
+  g_assert_cmpint (tb_test_sipp_run_with (&s, &call), ==, 0);
+  tb_test_server_stop (&s);
+}
+
 static void
 test_options (void)
 {
@@ -350,6 +364,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/server-hangs-up", test_server_hangs_up);
   g_test_add_func ("/sip/hold-unhold", test_hold_unhold);
   g_test_add_func ("/sip/100rel-and-session-timer", test_100rel_and_session_timer);
+  g_test_add_func ("/sip/public-address", test_public_address);
   g_test_add_func ("/sip/options", test_options);
   g_test_add_func ("/sip/untrusted-source", test_untrusted_source);
   g_test_add_func ("/sip/info-dtmf", test_info_dtmf);
