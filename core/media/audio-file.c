@@ -4,25 +4,57 @@
 
 #include "audio-file.h"
 
+#include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <string.h>
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* A pipeline that neither ends nor fails becomes an error after this
+ * long: a floor, and more for bigger files. Decoding runs far faster than
+ * real time, so only a stuck pipeline gets there. */
+#define READ_LIMIT_FLOOR_S 10
+#define READ_LIMIT_S_PER_MIB 2
+
+/* One attempt at decoding a file. The flags are set from streaming
+ * threads. */
+typedef struct {
+  GstElement *pipeline;
+  GstElement *convert;   /* the first element after decodebin */
+  GstAppSink *sink;
+  gint linked;           /* atomic: a decoded pad feeds audioconvert */
+  gint drained;          /* atomic: decodebin has put out all it ever will */
+} Decoding;
+
 static void
 on_pad_added (GstElement *decodebin, GstPad *pad, gpointer user_data)
 {
-  GstElement *convert = user_data;
-  g_autoptr(GstPad) sink = gst_element_get_static_pad (convert, "sink");
-  g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
-  const GstStructure *structure = caps ? gst_caps_get_structure (caps, 0) : NULL;
+  Decoding *decoding = user_data;
+  g_autoptr(GstPad) sink = gst_element_get_static_pad (decoding->convert, "sink");
+  GstPadLinkReturn result;
 
-  /* The first audio stream; video and further audio stay unlinked. */
-  if (structure && g_str_has_prefix (gst_structure_get_name (structure), "audio/") &&
-      !gst_pad_is_linked (sink))
-    gst_pad_link (pad, sink);
+  /* The first audio stream; further ones stay unlinked. The pad may have
+   * no caps yet (wavparse can add one and end it at once), so the link
+   * decides: it compares what the pad can carry with what audioconvert
+   * takes, and refuses video or text. */
+  if (gst_pad_is_linked (sink))
+    return;
+  result = gst_pad_link (pad, sink);
+  if (GST_PAD_LINK_SUCCESSFUL (result))
+    g_atomic_int_set (&decoding->linked, TRUE);
+  else
+    g_debug ("%s: not decoded: %s", GST_PAD_NAME (pad), gst_pad_link_get_name (result));
+}
+
+static void
+on_drained (GstElement *decodebin, gpointer user_data)
+{
+  Decoding *decoding = user_data;
+
+  g_atomic_int_set (&decoding->drained, TRUE);
 }
 
 static GstElement *
@@ -39,8 +71,10 @@ make (GstBin *bin, const char *factory, GError **error)
   return element;
 }
 
-static GstElement *
-build_reader (const char *path, guint rate, GstAppSink **appsink, GError **error)
+/* filesrc ! [queue !] decodebin ! audioconvert ! audioresample ! appsink:
+ * the queue makes decodebin read in push mode instead of pulling. */
+static gboolean
+build_reader (Decoding *decoding, const char *path, guint rate, gboolean push, GError **error)
 {
   g_autoptr(GstElement) pipeline = gst_object_ref_sink (gst_pipeline_new ("audio-file"));
   g_autoptr(GstCaps) caps = gst_caps_new_simple ("audio/x-raw",
@@ -49,77 +83,162 @@ build_reader (const char *path, guint rate, GstAppSink **appsink, GError **error
                                                  "channels", G_TYPE_INT, 1,
                                                  "rate", G_TYPE_INT, (gint) rate, NULL);
   GstBin *bin = GST_BIN (pipeline);
-  GstElement *source, *decode, *convert, *resample, *sink;
+  GstElement *source, *queue = NULL, *decode, *resample, *sink;
 
-  if (!(source = make (bin, "filesrc", error)) || !(decode = make (bin, "decodebin", error)) ||
-      !(convert = make (bin, "audioconvert", error)) ||
+  if (!(source = make (bin, "filesrc", error)) || (push && !(queue = make (bin, "queue", error))) ||
+      !(decode = make (bin, "decodebin", error)) ||
+      !(decoding->convert = make (bin, "audioconvert", error)) ||
       !(resample = make (bin, "audioresample", error)) || !(sink = make (bin, "appsink", error)))
-    return NULL;
+    return FALSE;
   g_object_set (source, "location", path, NULL);
   /* Nothing is played out: take the samples as fast as they decode. */
   g_object_set (sink, "caps", caps, "sync", FALSE, NULL);
-  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), convert);
-  if (!gst_element_link (source, decode) || !gst_element_link_many (convert, resample, sink, NULL)) {
+  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), decoding);
+  g_signal_connect (decode, "drained", G_CALLBACK (on_drained), decoding);
+  if (!gst_element_link (source, queue ? queue : decode) ||
+      (queue && !gst_element_link (queue, decode)) ||
+      !gst_element_link_many (decoding->convert, resample, sink, NULL)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "cannot link the decoder");
-    return NULL;
+    return FALSE;
   }
-  *appsink = GST_APP_SINK (sink);
-  return g_steal_pointer (&pipeline);
+  decoding->sink = GST_APP_SINK (sink);
+  decoding->pipeline = g_steal_pointer (&pipeline);
+  return TRUE;
 }
 
-/* The pipeline's first error, or FALSE when it has none. */
+/* The pipeline's first error, or FALSE when it has none. GStreamer's
+ * messages are generic ("general stream error"): the last line of the
+ * debug text, which says what went wrong, is added to it. */
 static gboolean
 take_error (GstElement *pipeline, GError **error)
 {
   g_autoptr(GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr(GstMessage) message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_autoptr(GError) gst_error = NULL;
+  g_autofree char *debug = NULL;
+  const char *detail;
 
   if (!message)
     return FALSE;
-  gst_message_parse_error (message, error, NULL);
+  gst_message_parse_error (message, &gst_error, &debug);
+  g_debug ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), debug ? debug : "");
+  detail = debug ? strrchr (debug, '\n') : NULL;
+  if (detail && detail[1])
+    g_set_error (error, gst_error->domain, gst_error->code, "%s (%s)", gst_error->message,
+                 detail + 1);
+  else
+    g_propagate_error (error, g_steal_pointer (&gst_error));
   return TRUE;
+}
+
+/* Appends the decoded samples until the end of the stream; FALSE on an
+ * error, or when @deadline (monotonic time) passes first. */
+static gboolean
+pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError **error)
+{
+  while (!take_error (decoding->pipeline, error)) {
+    /* A timeout rather than a blocking pull: an error stops the stream
+     * without an end-of-stream, and must be noticed. */
+    g_autoptr(GstSample) sample = gst_app_sink_try_pull_sample (decoding->sink, 50 * GST_MSECOND);
+    GstMapInfo map;
+
+    if (sample && gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ)) {
+      g_byte_array_append (samples, map.data, map.size);
+      gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+    }
+    if (sample)
+      continue;
+    if (gst_app_sink_is_eos (decoding->sink))
+      return TRUE;
+    /* Decoding is over, but no pad was linked: no end-of-stream will
+     * reach the appsink. */
+    if (g_atomic_int_get (&decoding->drained) && !g_atomic_int_get (&decoding->linked))
+      return TRUE;
+    if (g_get_monotonic_time () >= deadline) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "decoding neither ended nor failed in time; given up");
+      return FALSE;
+    }
+  }
+  return FALSE;
+}
+
+/* Decodes @path once, in pull or in push mode, appending to @samples. */
+static gboolean
+decode (const char *path, guint rate, gboolean push, gint64 deadline, GByteArray *samples,
+        GError **error)
+{
+  Decoding decoding = { 0 };
+  gboolean ok;
+
+  if (!build_reader (&decoding, path, rate, push, error))
+    return FALSE;
+  ok = gst_element_set_state (decoding.pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+  if (ok)
+    ok = pull_samples (&decoding, deadline, samples, error);
+  else if (!take_error (decoding.pipeline, error))
+    g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+                         "the decoding pipeline did not start");
+  /* Stops the streaming threads: none touches @decoding after this. */
+  gst_element_set_state (decoding.pipeline, GST_STATE_NULL);
+  gst_object_unref (decoding.pipeline);
+  return ok;
+}
+
+/* How long reading @path may take (see READ_LIMIT_FLOOR_S), or -1 when
+ * it is no regular file: a FIFO would block filesrc for good. */
+static gint64
+read_limit (const char *path, GError **error)
+{
+  GStatBuf info;
+
+  if (g_stat (path, &info) != 0) {
+    int saved_errno = errno;
+
+    g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                         g_strerror (saved_errno));
+    return -1;
+  }
+  if (!S_ISREG (info.st_mode)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "not a regular file");
+    return -1;
+  }
+  return (READ_LIMIT_FLOOR_S + READ_LIMIT_S_PER_MIB * (info.st_size >> 20)) * G_USEC_PER_SEC;
+}
+
+static gboolean
+read_samples (const char *path, guint rate, GByteArray *samples, GError **error)
+{
+  gint64 limit = read_limit (path, error);
+  gint64 deadline;
+
+  if (limit < 0)
+    return FALSE;
+  deadline = g_get_monotonic_time () + limit;
+  /* Pull mode first, as decodebin prefers. Push mode when that gave
+   * nothing: wavparse 1.22, pulling, ends a file whose data chunk has an
+   * odd size (and its pad byte after it) before the first sample, but
+   * reads it whole when pushed (baresip's ring.wav). */
+  if (!decode (path, rate, FALSE, deadline, samples, error))
+    return FALSE;
+  if (samples->len == 0 && !decode (path, rate, TRUE, deadline, samples, error))
+    return FALSE;
+  if (samples->len > 0)
+    return TRUE;
+  g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+                       "no audio stream could be decoded");
+  return FALSE;
 }
 
 gint16 *
 tb_audio_file_read (const char *path, guint rate, gsize *n_samples, GError **error)
 {
-  g_autoptr(GstElement) pipeline = NULL;
   g_autoptr(GByteArray) samples = g_byte_array_new ();
-  g_autoptr(GError) local_error = NULL;
-  GstAppSink *sink = NULL;
 
   g_return_val_if_fail (path && rate > 0 && n_samples, NULL);
 
-  pipeline = build_reader (path, rate, &sink, &local_error);
-  if (!pipeline)
-    goto out;
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-
-  while (!take_error (pipeline, &local_error)) {
-    /* A timeout rather than a blocking pull: an error stops the stream
-     * without an end-of-stream, and must be noticed. */
-    g_autoptr(GstSample) sample = gst_app_sink_try_pull_sample (sink, 100 * GST_MSECOND);
-    GstMapInfo map;
-
-    if (!sample) {
-      if (gst_app_sink_is_eos (sink))
-        break;
-      continue;
-    }
-    if (gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ)) {
-      g_byte_array_append (samples, map.data, map.size);
-      gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
-    }
-  }
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  if (!local_error && samples->len == 0)
-    local_error = g_error_new_literal (GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
-                                       "no audio in it");
-
-out:
-  if (local_error) {
-    g_set_error (error, local_error->domain, local_error->code, "%s: %s", path,
-                 local_error->message);
+  if (!read_samples (path, rate, samples, error)) {
+    g_prefix_error (error, "%s: ", path);
     return NULL;
   }
 #if G_BYTE_ORDER == G_BIG_ENDIAN

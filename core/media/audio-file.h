@@ -9,7 +9,9 @@ G_BEGIN_DECLS
 
 /* Decodes @path (filesrc ! decodebin ! audioconvert ! audioresample) into
  * mono S16LE samples at @rate. Blocks; run it off the hot path (once per
- * agent, cached). */
+ * agent, cached). It always returns: a file that is missing, not a regular
+ * file, undecodable or without audio, or whose decoding gets stuck (past
+ * 10 s, plus 2 s per MiB), gives NULL and an error that starts with @path. */
 gint16 *tb_audio_file_read (const char *path, guint rate, gsize *n_samples, GError **error);
 
 typedef struct _TbWavWriter TbWavWriter;
