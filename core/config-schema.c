@@ -38,6 +38,12 @@ static const TbConfigKey sip_keys[] = {
   { NULL }
 };
 
+static const TbConfigKey http_keys[] = {
+  { .name = "listen", .type = TB_CONFIG_TYPE_STRING, .default_value = "127.0.0.1:8080",
+    .help = "Address (IP:PORT) of the HTTP server (Web API, built-in webhooks); empty: none" },
+  { NULL }
+};
+
 static const TbConfigKey account_keys[] = {
   { .name = "password-env", .type = TB_CONFIG_TYPE_SECRET_ENV, .flags = TB_CONFIG_KEY_REQUIRED,
     .help = "Environment variable holding the password of this SIP account (user NAME)" },
@@ -109,6 +115,23 @@ static const TbConfigKey agent_keys[] = {
     .help = "Audio file played when the call is answered (until a TTS greeting replaces it)" },
   { .name = "answer-delay-ms", .type = TB_CONFIG_TYPE_INT, .default_value = "0",
     .min = 0, .max = 60000, .help = "Ringing time before the agent answers" },
+  { .name = "endpointing-ms", .type = TB_CONFIG_TYPE_INT, .default_value = "700",
+    .min = 100, .max = 5000,
+    .help = "Silence after the caller's speech that ends their turn (longer while the "
+            "transcript looks unfinished)" },
+  { .name = "barge-in-min-ms", .type = TB_CONFIG_TYPE_INT, .default_value = "240",
+    .min = 20, .max = 5000,
+    .help = "Caller speech needed to interrupt the agent while it speaks" },
+  { .name = "interruptible", .type = TB_CONFIG_TYPE_BOOL, .default_value = "true",
+    .help = "Whether the caller can interrupt the agent by speaking" },
+  { .name = "filler-after-ms", .type = TB_CONFIG_TYPE_INT, .default_value = "1000",
+    .min = 0, .max = 60000,
+    .help = "A tool that takes longer than this gets a filler phrase; 0: never" },
+  { .name = "fillers", .type = TB_CONFIG_TYPE_STRING_LIST,
+    .default_value = "One moment, please.;Let me check that.",
+    .help = "Filler phrases spoken while a slow tool runs, in turn" },
+  { .name = "speaking-rate", .type = TB_CONFIG_TYPE_DOUBLE, .default_value = "1.0",
+    .min = 0.5, .max = 2.0, .help = "Speaking rate of the agent's voice, 1.0 = normal" },
   { NULL }
 };
 
@@ -116,6 +139,7 @@ const TbConfigGroupSpec tb_config_groups[] = {
   { "talkingbits", FALSE, talkingbits_keys, "The daemon itself" },
   { "sip", FALSE, sip_keys, "SIP: where to listen, who may call" },
   { "media", FALSE, media_keys, "RTP and audio processing" },
+  { "http", FALSE, http_keys, "The HTTP server: Web API and built-in webhooks" },
   { "agent", TRUE, agent_keys, "An agent: who answers which numbers, and how" },
   { "trunk", TRUE, trunk_keys, "A SIP trunk: registration and outbound calls through a provider" },
   { "account", TRUE, account_keys, "A SIP account that may call in from anywhere with digest "

@@ -27,6 +27,7 @@ agent_free (TbAgentConfig *agent)
   g_strfreev (agent->llm);
   g_strfreev (agent->tools);
   g_free (agent->greeting_file);
+  g_strfreev (agent->fillers);
   g_free (agent);
 }
 
@@ -55,6 +56,7 @@ tb_config_unref (TbConfig *config)
   g_strfreev (config->plugin_path);
   g_free (config->default_agent);
   g_free (config->recordings_dir);
+  g_free (config->http_host);
   tb_sip_config_clear (&config->sip);
   tb_media_config_clear (&config->media);
   g_hash_table_unref (config->numbers);
@@ -217,6 +219,24 @@ read_talkingbits (Builder *b)
 }
 
 static void
+read_http (Builder *b)
+{
+  const TbConfigGroupSpec *spec = tb_config_schema_find_group ("http");
+  g_autoptr(GVariant) s = tb_settings_from_group (b->file->keyfile, "http", spec->keys, NULL,
+                                                  b->problems);
+  const char *listen = tb_settings_get_string (s, "listen");
+
+  if (!listen || !*listen)
+    return;
+  if (!tb_config_split_host_port (listen, 8080, &b->config->http_host, &b->config->http_port) ||
+      !g_hostname_is_ip_address (b->config->http_host)) {
+    tb_problems_add (b->problems, "http", "listen",
+                     "'%s' is not an IP address with an optional :PORT", listen);
+    g_clear_pointer (&b->config->http_host, g_free);
+  }
+}
+
+static void
 read_agent (Builder *b, const char *group, const char *name)
 {
   const TbConfigGroupSpec *spec = tb_config_schema_find_group (group);
@@ -240,6 +260,12 @@ read_agent (Builder *b, const char *group, const char *name)
   if (greeting_file && *greeting_file)
     agent->greeting_file = find_data_file (b, greeting_file);
   agent->answer_delay_ms = (guint) tb_settings_get_int (s, "answer-delay-ms");
+  agent->endpointing_ms = (guint) tb_settings_get_int (s, "endpointing-ms");
+  agent->barge_in_min_ms = (guint) tb_settings_get_int (s, "barge-in-min-ms");
+  agent->interruptible = tb_settings_get_bool (s, "interruptible");
+  agent->filler_after_ms = (guint) tb_settings_get_int (s, "filler-after-ms");
+  agent->fillers = tb_settings_dup_strv (s, "fillers");
+  agent->speaking_rate = tb_settings_get_double (s, "speaking-rate");
   g_ptr_array_add (b->config->agents, agent);
   if (agent->greeting_file && !g_file_test (agent->greeting_file, G_FILE_TEST_IS_REGULAR))
     tb_problems_add (b->problems, group, "greeting-file", "%s is not a readable file",
@@ -408,6 +434,7 @@ read_groups (Builder *b)
   g_auto(GStrv) groups = g_key_file_get_groups (b->file->keyfile, NULL);
 
   read_talkingbits (b);
+  read_http (b);
   tb_config_read_sip (&b->config->sip, b->file->keyfile, b->problems);
   tb_config_read_media (&b->config->media, b->file->keyfile, &b->config->sip, b->problems);
   for (guint i = 0; groups[i]; i++) {

@@ -20,6 +20,13 @@ typedef struct {
   char **tools;
   char *greeting_file;     /* NULL when unset */
   guint answer_delay_ms;
+  /* Turn-taking */
+  guint endpointing_ms;
+  guint barge_in_min_ms;
+  gboolean interruptible;
+  guint filler_after_ms;
+  char **fillers;
+  double speaking_rate;
 } TbAgentConfig;
 
 typedef struct {
@@ -83,6 +90,8 @@ typedef struct {
   GHashTable *numbers;     /* number -> TbAgentConfig *                  */
   GPtrArray *agents;       /* TbAgentConfig *                            */
   GPtrArray *providers;    /* TbProviderConfig *, every one in use       */
+  char *http_host;         /* NULL: no HTTP server                       */
+  guint http_port;
   GPtrArray *trunks;       /* TbTrunkConfig *                            */
   GPtrArray *accounts;     /* TbAccountConfig *                          */
 } TbConfig;

@@ -349,6 +349,16 @@ tb_settings_get_int (GVariant *settings, const char *key)
   return value;
 }
 
+double
+tb_settings_get_double (GVariant *settings, const char *key)
+{
+  double value = 0;
+
+  if (settings)
+    g_variant_lookup (settings, key, "d", &value);
+  return value;
+}
+
 gboolean
 tb_settings_get_bool (GVariant *settings, const char *key)
 {

@@ -29,6 +29,7 @@ const char *tb_config_type_to_string (TbConfigType type);
 const char *tb_settings_get_string (GVariant *settings, const char *key);
 char **tb_settings_dup_strv (GVariant *settings, const char *key); /* never NULL */
 gint64 tb_settings_get_int (GVariant *settings, const char *key);
+double tb_settings_get_double (GVariant *settings, const char *key);
 gboolean tb_settings_get_bool (GVariant *settings, const char *key);
 
 G_END_DECLS

@@ -239,12 +239,17 @@ typedef struct {
   void (*error) (const GError *error, gpointer user_data);
 } TbLlmCallbacks;
 
-#define TB_LLM_VTABLE_VERSION 1
+#define TB_LLM_VTABLE_VERSION 2
 typedef struct {
   guint32 version;
   void (*chat) (gpointer instance, const TbLlmRequest *request,
                 const TbLlmCallbacks *callbacks, gpointer user_data,
                 GCancellable *cancellable);
+  /* Version 2. What callers are expected to say to this instance (the
+   * example phrases of a rules-based dialogue), NULL-terminated, owned by
+   * the instance; NULL (or a NULL function) when anything may be said. The
+   * host hands them to STT as TbSttParams.phrases (a grammar or hints). */
+  const char *const *(*phrases) (gpointer instance);
 } TbLlmVTable;
 
 /* -- TOOL: functions the LLM may call -- */
@@ -264,6 +269,14 @@ typedef struct {
   const char *arguments_json;   /* validated against its schema     */
 } TbToolInvocation;
 
+/* A tool acts on the call by putting a "call" object in its result, which
+ * the host carries out once the reply to the caller has been spoken:
+ *   {"call": {"action": "hangup"}}
+ *   {"call": {"action": "transfer", "target": "+15550100"}}  (REFER; a
+ *                                    number or a sip: URI)
+ *   {"call": {"action": "dtmf", "digits": "12#"}}           (RFC 4733)
+ * The rest of the result goes to the LLM as usual. Webhooks may reply with
+ * the same object. */
 typedef struct {
   /* The result as JSON text (an object); given to the LLM. */
   void (*result) (const char *result_json, gpointer user_data);

@@ -104,7 +104,8 @@ static const TbTtsVTable tts_vtable = { TB_TTS_VTABLE_VERSION, tts_synthesize };
 #else
 #  define LLM_CHAT llm_chat
 #endif
-static const TbLlmVTable llm_vtable = { TB_LLM_VTABLE_VERSION, LLM_CHAT };
+/* Version 1: without phrases, as plugins built before it are. */
+static const TbLlmVTable llm_vtable = { .version = 1, .chat = LLM_CHAT };
 static const TbToolVTable tool_vtable = { TB_TOOL_VTABLE_VERSION, tool_functions, tool_invoke };
 
 static const TbPluginDesc test_desc = {
