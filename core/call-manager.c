@@ -4,6 +4,8 @@
 
 #include "call-manager.h"
 
+#include "tb-build-config.h"
+
 #include "audio-file.h"
 #include "call-private.h"
 
@@ -15,9 +17,37 @@ struct _TbCallManager {
   GInetAddress *rtp_address;
   GHashTable *calls;           /* id -> TbCall * (a reference)  */
 
+  const TbHost *host;
+
   GMutex audio_lock;
   GHashTable *audio;           /* "RATE:PATH" -> GBytes          */
 };
+
+static gint64
+default_now_us (const TbHost *host)
+{
+  return g_get_monotonic_time ();
+}
+
+static const TbHost default_host = {
+  .version = TB_PLUGIN_ABI_MINOR,
+  .struct_size = sizeof (TbHost),
+  .host_version = TB_VERSION,
+  .data_dir = TB_DATADIR,
+  .now_us = default_now_us,
+};
+
+void
+tb_call_manager_set_host (TbCallManager *manager, const TbHost *host)
+{
+  manager->host = host;
+}
+
+const TbHost *
+tb_call_manager_get_host (TbCallManager *manager)
+{
+  return manager->host ? manager->host : &default_host;
+}
 
 static void
 apply_media_config (TbCallManager *manager)

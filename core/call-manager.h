@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 TbCallManager *tb_call_manager_new (TbConfig *config);
 void tb_call_manager_free (TbCallManager *manager);
 
+/* The host services plugins get (the daemon's); until set, a built-in one
+ * with the monotonic clock. */
+void tb_call_manager_set_host (TbCallManager *manager, const TbHost *host);
+const TbHost *tb_call_manager_get_host (TbCallManager *manager);
+
 /* A reloaded config: new calls get it, calls in progress keep theirs. */
 void tb_call_manager_set_config (TbCallManager *manager, TbConfig *config);
 /* The current config, a new reference. */

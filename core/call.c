@@ -6,6 +6,7 @@
 
 #include "audio-file.h"
 #include "call-manager.h"
+#include "conversation.h"
 #include "media-session.h"
 
 #include <gio/gio.h>
@@ -44,8 +45,10 @@ struct _TbCall {
   GMainContext *worker;
   GSocket *socket;               /* handed to the media session */
   TbMediaSession *media;
+  TbConversation *conversation;
   TbWavWriter *recorder;
   TbMediaStats stats;            /* copied when the media stops */
+  JsonNode *turns;               /* the conversation's, when it ends */
 };
 
 TbCall *
@@ -89,7 +92,7 @@ tb_call_unref (TbCall *call)
 {
   if (!call || !g_atomic_ref_count_dec (&call->ref))
     return;
-  g_assert (!call->media && !call->recorder);
+  g_assert (!call->media && !call->recorder && !call->conversation);
   g_clear_object (&call->socket);
   g_main_context_unref (call->worker);
   tb_sdp_stream_clear (&call->stream);
@@ -100,6 +103,7 @@ tb_call_unref (TbCall *call)
   g_free (call->to);
   g_free (call->sip_call_id);
   g_free (call->end_reason);
+  g_clear_pointer (&call->turns, json_node_unref);
   g_mutex_clear (&call->event_lock);
   g_free (call);
 }
@@ -107,6 +111,8 @@ tb_call_unref (TbCall *call)
 const char *tb_call_get_id (TbCall *call) { return call->id; }
 const char *tb_call_get_agent (TbCall *call) { return call->agent->name; }
 const char *tb_call_get_sip_call_id (TbCall *call) { return call->sip_call_id; }
+const char *tb_call_get_from (TbCall *call) { return call->from; }
+const char *tb_call_get_to (TbCall *call) { return call->to; }
 TbCallDirection tb_call_get_direction (TbCall *call) { return call->direction; }
 GMainContext *tb_call_get_worker (TbCall *call) { return call->worker; }
 guint tb_call_get_rtp_port (TbCall *call) { return call->rtp_port; }
@@ -186,6 +192,8 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
     g_warning ("call %s: recording stopped: %s", call->id, error->message);
     g_clear_pointer (&call->recorder, tb_wav_writer_free);
   }
+  if (call->conversation)
+    tb_conversation_frame (call->conversation, samples, n_samples);
 }
 
 void
@@ -214,6 +222,8 @@ emit (TbCall *call, const TbCallEvent *event)
                event->target, event->status, event->reason);
     break;
   }
+  if (call->conversation)
+    tb_conversation_event (call->conversation, event);
   g_mutex_lock (&call->event_lock);
   func = call->event_func;
   data = call->event_data;
@@ -250,6 +260,10 @@ on_timeout (gpointer user_data)
 static void
 on_drained (gpointer user_data)
 {
+  TbCall *call = user_data;
+
+  if (call->conversation)
+    tb_conversation_drained (call->conversation);
 }
 
 static const TbMediaCallbacks media_callbacks = {
@@ -323,6 +337,24 @@ start_recorder (TbCall *call)
     g_warning ("call %s: not recorded: %s", call->id, error->message);
 }
 
+static const TbConversationActions conversation_actions = {
+  tb_call_hangup, tb_call_transfer,
+};
+
+static void
+start_conversation (TbCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  call->conversation = tb_conversation_new (call, call->config, call->agent, call->media,
+                                            tb_call_manager_get_host (call->manager),
+                                            &conversation_actions, &error);
+  if (!call->conversation) {
+    g_warning ("call %s: the agent cannot talk: %s", call->id, error->message);
+    play_greeting (call);
+  }
+}
+
 static gboolean
 media_ready_on_signaling (gpointer data)
 {
@@ -348,7 +380,10 @@ start_media_on_worker (gpointer data)
                                         &media_callbacks, call, &error);
     if (call->media) {
       start_recorder (call);
-      play_greeting (call);
+      if (tb_conversation_wanted (call->agent))
+        start_conversation (call);
+      else
+        play_greeting (call);
       reply->ok = TRUE;
     } else {
       reply->error = g_strdup (error->message);
@@ -540,6 +575,10 @@ log_end (TbCall *call)
   add_int (b, "lost", call->stats.packets_lost);
   add_int (b, "invalid", call->stats.packets_invalid);
   json_builder_end_object (b);
+  if (call->turns) {
+    json_builder_set_member_name (b, "turns");
+    json_builder_add_value (b, json_node_ref (call->turns));
+  }
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
@@ -561,6 +600,22 @@ ended_on_signaling (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The conversation's turns, as a JSON array for the end-of-call line. */
+static JsonNode *
+conversation_turns (TbConversation *conversation)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonNode *root, *turns;
+
+  json_builder_begin_object (b);
+  tb_conversation_add_turns (conversation, b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  turns = json_node_copy (json_object_get_member (json_node_get_object (root), "turns"));
+  json_node_unref (root);
+  return turns;
+}
+
 static gboolean
 stop_media_on_worker (gpointer data)
 {
@@ -568,6 +623,10 @@ stop_media_on_worker (gpointer data)
   TbCall *call = job->call;
   g_autoptr(GError) error = NULL;
 
+  if (call->conversation) {
+    call->turns = conversation_turns (call->conversation);
+    g_clear_pointer (&call->conversation, tb_conversation_free);
+  }
   if (call->media) {
     tb_media_session_get_stats (call->media, &call->stats);
     g_clear_pointer (&call->media, tb_media_session_free);

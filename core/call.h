@@ -58,6 +58,8 @@ void tb_call_unref (TbCall *call);
 const char *tb_call_get_id (TbCall *call);
 const char *tb_call_get_agent (TbCall *call);
 const char *tb_call_get_sip_call_id (TbCall *call);
+const char *tb_call_get_from (TbCall *call);
+const char *tb_call_get_to (TbCall *call);
 TbCallDirection tb_call_get_direction (TbCall *call);
 GMainContext *tb_call_get_worker (TbCall *call);
 guint tb_call_get_rtp_port (TbCall *call);

@@ -1,0 +1,470 @@
+/* conversation.c — the agent on one call: providers, listening (VAD,
+ * STT, end of turn, barge-in), turns, call events and the actions tools ask
+ * for. Thinking and speaking are in reply.c, tools in tools-run.c. Worker
+ * thread. */
+#define G_LOG_DOMAIN "tb-dialog"
+
+#include "conversation-private.h"
+
+#include "instances.h"
+
+#include <string.h>
+
+#define FRAME_MS 20
+/* Audio kept from before speech is detected, so its start is not lost. */
+#define PREROLL_MS 300
+/* Words after which a caller has not finished ("at ten and", "I want to"). */
+static const char *const unfinished_words[] = {
+  "and", "or", "but", "the", "a", "an", "to", "at", "for", "of", "in", "on", "with", "my",
+  "your", "is", "um", "uh", "er", "erm", "so", "because", "like", "about", "from", "next",
+  "half", "quarter", NULL
+};
+/* Giving up on a broken recogniser after this many restarts. */
+#define STT_MAX_RESTARTS 3
+
+/* ---- requests in flight ------------------------------------------------ */
+
+TbDialogOp *
+tb_dialog_op_new (TbConversation *c, GCancellable *cancellable, gpointer data)
+{
+  TbDialogOp *op = g_new0 (TbDialogOp, 1);
+
+  op->c = c;
+  op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  op->data = data;
+  g_ptr_array_add (c->ops, op);
+  return op;
+}
+
+TbConversation *
+tb_dialog_op_live (TbDialogOp *op)
+{
+  if (!op->c || (op->cancellable && g_cancellable_is_cancelled (op->cancellable)))
+    return NULL;
+  return op->c;
+}
+
+void
+tb_dialog_op_end (TbDialogOp *op)
+{
+  if (op->c)
+    g_ptr_array_remove_fast (op->c->ops, op);
+  g_clear_object (&op->cancellable);
+  g_free (op);
+}
+
+/* ---- providers --------------------------------------------------------- */
+
+gboolean
+tb_conversation_wanted (const TbAgentConfig *agent)
+{
+  return agent->llm && agent->llm[0] && agent->tts && agent->tts[0];
+}
+
+static gboolean
+provider_open (TbConversation *c, TbPluginKind kind, char **names, TbDialogProvider *provider,
+               GError **error)
+{
+  const TbProviderConfig *config = names && names[0]
+                                   ? tb_config_find_provider (c->config, kind, names[0]) : NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!config) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "agent %s has no %s provider",
+                 c->agent->name, tb_plugin_kind_to_string (kind));
+    return FALSE;
+  }
+  provider->config = config;
+  provider->vtable = config->plugin->desc->vtable;
+  if (!tb_dialog_instance_get (c->host, config, &provider->instance, &local)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s provider %s: %s",
+                 tb_plugin_kind_to_string (kind), config->name, local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+open_tools (TbConversation *c)
+{
+  for (guint i = 0; c->agent->tools && c->agent->tools[i]; i++) {
+    TbDialogProvider provider = { 0 };
+    g_autoptr(GError) error = NULL;
+    const TbToolFunction *functions;
+    char *names[] = { c->agent->tools[i], NULL };
+
+    if (!provider_open (c, TB_PLUGIN_KIND_TOOL, names, &provider, &error)) {
+      g_warning ("call %s: tool %s left out: %s", tb_call_get_id (c->call), names[0],
+                 error->message);
+      continue;
+    }
+    functions = ((const TbToolVTable *) provider.vtable)->functions (provider.instance);
+    for (guint f = 0; functions && functions[f].name; f++) {
+      TbDialogTool *tool = g_new0 (TbDialogTool, 1);
+
+      tool->provider = provider;
+      tool->function = &functions[f];
+      g_ptr_array_add (c->tools, tool);
+    }
+  }
+}
+
+/* ---- listening ----------------------------------------------------------- */
+
+static void stt_start (TbConversation *c);
+
+static void
+on_stt_partial (const char *text, gpointer user_data)
+{
+  TbConversation *c = user_data;
+
+  g_free (c->partial);
+  c->partial = g_strdup (text);
+}
+
+static void caller_said (TbConversation *c, const char *text, gint64 start, gint64 end);
+
+static void
+on_stt_final (const char *text, double confidence, gpointer user_data)
+{
+  TbConversation *c = user_data;
+  g_autofree char *clean = g_strstrip (g_strdup (text ? text : ""));
+
+  c->awaiting_final = FALSE;
+  g_clear_pointer (&c->partial, g_free);
+  g_message ("call %s: caller said \"%s\" (confidence %.2f)", tb_call_get_id (c->call), clean,
+             confidence);
+  if (*clean)
+    caller_said (c, clean, c->vad_speech_start_us, c->vad_speech_end_us);
+}
+
+static void
+on_stt_done (gpointer user_data)
+{
+}
+
+static void
+on_stt_error (const GError *error, gpointer user_data)
+{
+  TbConversation *c = user_data;
+
+  g_warning ("call %s: speech recognition (%s) failed: %s", tb_call_get_id (c->call),
+             c->stt.config->name, error->message);
+  /* The session is over; the call goes on with a new one. */
+  g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
+  c->capturing = FALSE;
+  if (c->awaiting_final) {
+    c->awaiting_final = FALSE;
+    tb_dialog_say (c, TB_DIALOG_SORRY_STT, FALSE);
+  }
+  if (c->stt_restarts++ < STT_MAX_RESTARTS)
+    stt_start (c);
+}
+
+static const TbSttCallbacks stt_callbacks = {
+  on_stt_partial, on_stt_final, on_stt_done, on_stt_error,
+};
+
+static void
+stt_start (TbConversation *c)
+{
+  const TbSttVTable *stt = c->stt.vtable;
+  TbSttParams params = { c->rate, c->agent->language, c->phrases };
+  g_autoptr(GError) error = NULL;
+
+  if (!c->have_stt)
+    return;
+  c->stt_session = stt->session_new (c->stt.instance, &params, &stt_callbacks, c, NULL, &error);
+  if (!c->stt_session)
+    g_warning ("call %s: no speech recognition: %s", tb_call_get_id (c->call), error->message);
+}
+
+static void
+stt_push (TbConversation *c, const gint16 *samples, gsize n)
+{
+  if (c->stt_session)
+    ((const TbSttVTable *) c->stt.vtable)->push_audio (c->stt_session, samples, n);
+}
+
+static gboolean
+looks_unfinished (const char *partial)
+{
+  g_autofree char *text = g_ascii_strdown (partial ? partial : "", -1);
+  char *last;
+
+  g_strchomp (text);
+  if (!*text)
+    return FALSE;
+  if (g_str_has_suffix (text, ","))
+    return TRUE;
+  last = strrchr (text, ' ');
+  last = last ? last + 1 : text;
+  return g_strv_contains (unfinished_words, last);
+}
+
+/* Silence that ends the caller's turn: longer while they seem mid-sentence. */
+static guint
+endpoint_ms (TbConversation *c)
+{
+  guint base = c->agent->endpointing_ms;
+
+  return looks_unfinished (c->partial) ? MIN (base * 2, base + 800) : base;
+}
+
+static void
+barge_in (TbConversation *c)
+{
+  gint64 now = tb_dialog_now (c);
+  guint64 unplayed = tb_dialog_unplayed (c);
+
+  if (c->turn) {
+    c->turn->barge_in_speech_us = c->vad_speech_start_us;
+    c->turn->barge_in_stop_us = now;
+  }
+  g_message ("call %s: barge-in: the caller spoke for %u ms; %" G_GUINT64_FORMAT
+             " ms of the reply not played", tb_call_get_id (c->call),
+             c->vad.speech_frames * FRAME_MS, unplayed * 1000 / c->rate);
+  tb_dialog_reply_cancel (c, TRUE);
+}
+
+void
+tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
+{
+  TbVadEvent event = tb_vad_push (&c->vad, samples, n, endpoint_ms (c));
+  gint64 now = tb_dialog_now (c);
+
+  if (event == TB_VAD_SPEECH_START) {
+    c->vad_speech_start_us = now - (gint64) (c->vad.loud_run - 1) * FRAME_MS * 1000;
+    c->capturing = TRUE;
+    c->barged = FALSE;
+    stt_push (c, (const gint16 *) c->preroll->data, c->preroll->len);
+    g_array_set_size (c->preroll, 0);
+  }
+  if (c->capturing && event != TB_VAD_SPEECH_START)
+    stt_push (c, samples, n);
+  if (!c->capturing) {
+    gsize keep = c->rate * PREROLL_MS / 1000;
+
+    g_array_append_vals (c->preroll, samples, n);
+    if (c->preroll->len > keep)
+      g_array_remove_range (c->preroll, 0, c->preroll->len - keep);
+  }
+
+  /* Barge-in: the caller talks over a reply long enough. */
+  if (c->vad.in_speech && !c->barged && c->agent->interruptible &&
+      c->vad.speech_frames * FRAME_MS >= c->agent->barge_in_min_ms &&
+      tb_dialog_reply_active (c)) {
+    c->barged = TRUE;
+    barge_in (c);
+  }
+
+  if (event == TB_VAD_SPEECH_END) {
+    c->vad_speech_end_us = now - (gint64) c->vad.quiet_run * FRAME_MS * 1000;
+    c->capturing = FALSE;
+    if (c->stt_session) {
+      c->awaiting_final = TRUE;
+      ((const TbSttVTable *) c->stt.vtable)->end_of_turn (c->stt_session);
+    }
+  }
+}
+
+/* ---- turns --------------------------------------------------------------- */
+
+static void
+begin_turn (TbConversation *c, const char *text, gint64 start, gint64 end)
+{
+  TbDialogTurn *turn = tb_dialog_turn_new (c, FALSE);
+
+  turn->caller_text = g_strdup (text);
+  turn->speech_start_us = start;
+  turn->speech_end_us = end;
+  turn->stt_final_us = start ? tb_dialog_now (c) : 0;
+  c->turn = turn;
+  tb_dialog_add_message (c, TB_LLM_ROLE_USER, text, NULL, NULL);
+  tb_dialog_reply_start (c);
+}
+
+/* The caller said @text: answered now, or after the reply being spoken
+ * when it did not interrupt it. */
+static void
+caller_said (TbConversation *c, const char *text, gint64 start, gint64 end)
+{
+  if (tb_dialog_reply_active (c) && !c->barged) {
+    if (c->pending_caller->len)
+      g_string_append_c (c->pending_caller, ' ');
+    g_string_append (c->pending_caller, text);
+    c->pending_start_us = c->pending_start_us ? c->pending_start_us : start;
+    c->pending_end_us = end;
+    return;
+  }
+  begin_turn (c, text, start, end);
+}
+
+void
+tb_dialog_reply_finished (TbConversation *c)
+{
+  if (c->pending_caller->len) {
+    g_autofree char *text = g_strdup (c->pending_caller->str);
+
+    g_string_truncate (c->pending_caller, 0);
+    begin_turn (c, text, c->pending_start_us, c->pending_end_us);
+    c->pending_start_us = c->pending_end_us = 0;
+    return;
+  }
+  if (c->action && tb_dialog_unplayed (c) == 0) {
+    g_autofree char *action = g_steal_pointer (&c->action);
+    g_autofree char *argument = g_steal_pointer (&c->action_argument);
+    g_autoptr(GError) error = NULL;
+
+    g_message ("call %s: doing what the tool asked: %s%s%s", tb_call_get_id (c->call), action,
+               argument ? " " : "", argument ? argument : "");
+    if (g_str_equal (action, "hangup"))
+      c->actions.hangup (c->call, "agent-hangup");
+    else if (g_str_equal (action, "transfer") && argument)
+      c->actions.transfer (c->call, argument);
+    else if (g_str_equal (action, "dtmf") && argument &&
+             !tb_media_session_send_dtmf (c->media, argument, &error))
+      g_warning ("call %s: DTMF not sent: %s", tb_call_get_id (c->call), error->message);
+  }
+}
+
+void
+tb_dialog_set_action (TbConversation *c, const char *action, const char *argument)
+{
+  g_free (c->action);
+  g_free (c->action_argument);
+  c->action = g_strdup (action);
+  c->action_argument = g_strdup (argument);
+}
+
+void
+tb_conversation_drained (TbConversation *c)
+{
+  if (!tb_dialog_reply_active (c))
+    tb_dialog_reply_finished (c);
+}
+
+void
+tb_conversation_event (TbConversation *c, const TbCallEvent *event)
+{
+  switch (event->type) {
+  case TB_CALL_EVENT_DTMF: {
+    g_autofree char *text = g_strdup_printf ("[DTMF %c]", event->digit);
+    gint64 now = tb_dialog_now (c);
+
+    /* A key press interrupts like speech does. */
+    if (tb_dialog_reply_active (c) && c->agent->interruptible) {
+      c->barged = TRUE;
+      if (c->turn) {
+        c->turn->barge_in_speech_us = now;
+        c->turn->barge_in_stop_us = now;
+      }
+      tb_dialog_reply_cancel (c, TRUE);
+    }
+    caller_said (c, text, now, now);
+    c->barged = FALSE;
+    break;
+  }
+  case TB_CALL_EVENT_TRANSFER_FAILED: {
+    const char *sorry = "Sorry, I could not put you through. Can I help you with anything else?";
+
+    tb_dialog_add_message (c, TB_LLM_ROLE_ASSISTANT, sorry, NULL, NULL);
+    if (!c->turn || !tb_dialog_reply_active (c)) {
+      g_clear_object (&c->reply);
+      c->reply = g_cancellable_new ();
+    }
+    tb_dialog_say (c, sorry, FALSE);
+    break;
+  }
+  }
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
+TbConversation *
+tb_conversation_new (TbCall *call, TbConfig *config, const TbAgentConfig *agent,
+                     TbMediaSession *media, const TbHost *host,
+                     const TbConversationActions *actions, GError **error)
+{
+  g_autoptr(TbConversation) c = g_new0 (TbConversation, 1);
+  const TbLlmVTable *llm;
+
+  c->call = call;
+  c->config = tb_config_ref (config);
+  c->agent = agent;
+  c->media = media;
+  c->host = host;
+  c->actions = *actions;
+  c->rate = config->media.sample_rate;
+  c->start_us = tb_dialog_now (c);
+  c->ops = g_ptr_array_new ();
+  c->tools = g_ptr_array_new_with_free_func (g_free);
+  c->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_dialog_message_free);
+  c->turns = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_dialog_turn_free);
+  c->spoken = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_dialog_spoken_free);
+  c->preroll = g_array_new (FALSE, FALSE, sizeof (gint16));
+  c->pending_caller = g_string_new (NULL);
+  c->round_text = g_string_new (NULL);
+  c->assistant_message = -1;
+  g_queue_init (&c->speech_queue);
+  tb_vad_init (&c->vad);
+
+  if (!provider_open (c, TB_PLUGIN_KIND_LLM, agent->llm, &c->llm, error) ||
+      !provider_open (c, TB_PLUGIN_KIND_TTS, agent->tts, &c->tts, error))
+    return NULL;
+  if (agent->stt && agent->stt[0]) {
+    g_autoptr(GError) stt_error = NULL;
+
+    c->have_stt = provider_open (c, TB_PLUGIN_KIND_STT, agent->stt, &c->stt, &stt_error);
+    if (!c->have_stt)
+      g_warning ("call %s: the caller will not be understood: %s", tb_call_get_id (call),
+                 stt_error->message);
+  }
+  llm = c->llm.vtable;
+  if (llm->version >= 2 && llm->phrases)
+    c->phrases = llm->phrases (c->llm.instance);
+  open_tools (c);
+  if (agent->system_prompt && *agent->system_prompt)
+    tb_dialog_add_message (c, TB_LLM_ROLE_SYSTEM, agent->system_prompt, NULL, NULL);
+
+  stt_start (c);
+  tb_dialog_speak_greeting (c);
+  return g_steal_pointer (&c);
+}
+
+void
+tb_conversation_free (TbConversation *c)
+{
+  TbDialogSpoken *spoken;
+
+  if (!c)
+    return;
+  if (c->reply)
+    g_cancellable_cancel (c->reply);
+  tb_dialog_tools_cancel (c);
+  /* Requests still in flight end on their own; they no longer see us. */
+  for (guint i = 0; i < c->ops->len; i++)
+    ((TbDialogOp *) g_ptr_array_index (c->ops, i))->c = NULL;
+  g_ptr_array_unref (c->ops);
+  if (c->stt_session)
+    ((const TbSttVTable *) c->stt.vtable)->session_free (c->stt_session);
+  while ((spoken = g_queue_pop_head (&c->speech_queue)))
+    tb_dialog_spoken_free (spoken);
+  g_clear_object (&c->reply);
+  g_clear_pointer (&c->sentences, tb_sentences_free);
+  g_clear_pointer (&c->tool_calls, g_ptr_array_unref);
+  g_ptr_array_unref (c->tools);
+  g_ptr_array_unref (c->messages);
+  g_ptr_array_unref (c->turns);
+  g_ptr_array_unref (c->spoken);
+  g_array_unref (c->preroll);
+  g_string_free (c->pending_caller, TRUE);
+  g_string_free (c->round_text, TRUE);
+  g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
+  g_free (c->greeting_key);
+  g_free (c->partial);
+  g_free (c->action);
+  g_free (c->action_argument);
+  tb_config_unref (c->config);
+  g_free (c);
+}

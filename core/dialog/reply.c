@@ -1,0 +1,429 @@
+/* reply.c — thinking and speaking: the LLM request with the history and
+ * the tools, its text cut into sentences as it streams, each sentence
+ * synthesised in order as soon as it is complete and its audio handed to
+ * the call as it comes; and stopping all of it when the caller barges in,
+ * keeping in the history only what was heard. Worker thread. */
+#define G_LOG_DOMAIN "tb-dialog"
+
+#include "conversation-private.h"
+
+#include "greetings.h"
+
+#include <string.h>
+
+/* ---- speaking ----------------------------------------------------------- */
+
+guint64
+tb_dialog_unplayed (TbConversation *c)
+{
+  TbMediaStats stats;
+
+  tb_media_session_get_stats (c->media, &stats);
+  return stats.samples_queued;
+}
+
+gboolean
+tb_dialog_speaking (TbConversation *c)
+{
+  return c->synthesizing || !g_queue_is_empty (&c->speech_queue) || tb_dialog_unplayed (c) > 0;
+}
+
+gboolean
+tb_dialog_reply_active (TbConversation *c)
+{
+  return c->thinking || c->running_tool || tb_dialog_speaking (c);
+}
+
+void
+tb_dialog_spoken_free (TbDialogSpoken *spoken)
+{
+  g_free (spoken->text);
+  g_free (spoken);
+}
+
+static void pump (TbConversation *c);
+
+static void
+on_tts_audio (const gint16 *samples, gsize n, gpointer user_data)
+{
+  TbDialogOp *op = user_data;
+  TbConversation *c = tb_dialog_op_live (op);
+  TbDialogTurn *turn;
+
+  if (!c || n == 0)
+    return;
+  turn = c->turn;
+  if (turn && !turn->tts_first_audio_us)
+    turn->tts_first_audio_us = tb_dialog_now (c);
+  if (turn && !turn->first_audio_out_us) {
+    /* Sent after what is still queued. */
+    turn->first_audio_out_us = tb_dialog_now (c) +
+                               (gint64) (tb_dialog_unplayed (c) * G_USEC_PER_SEC / c->rate);
+  }
+  tb_media_session_play (c->media, samples, n);
+  c->samples_queued += n;
+  if (c->greeting_audio)
+    g_byte_array_append (c->greeting_audio, (const guint8 *) samples, n * sizeof (gint16));
+}
+
+static void
+synthesis_over (TbConversation *c, TbDialogSpoken *spoken)
+{
+  spoken->end_sample = c->samples_queued;
+  g_ptr_array_add (c->spoken, spoken);
+  c->synthesizing = FALSE;
+  if (c->greeting_audio) {
+    g_autoptr(GBytes) audio = g_byte_array_free_to_bytes (g_steal_pointer (&c->greeting_audio));
+
+    if (g_bytes_get_size (audio) > 0)
+      tb_dialog_greeting_store (c->greeting_key, audio);
+  }
+  pump (c);
+  tb_dialog_reply_maybe_finished (c);
+}
+
+static void
+on_tts_done (gpointer user_data)
+{
+  TbDialogOp *op = user_data;
+  TbConversation *c = tb_dialog_op_live (op);
+
+  if (c)
+    synthesis_over (c, op->data);
+  else
+    tb_dialog_spoken_free (op->data);
+  tb_dialog_op_end (op);
+}
+
+static void
+on_tts_error (const GError *error, gpointer user_data)
+{
+  TbDialogOp *op = user_data;
+  TbConversation *c = tb_dialog_op_live (op);
+
+  if (c) {
+    g_warning ("call %s: text-to-speech (%s) failed: %s", tb_call_get_id (c->call),
+               c->tts.config->name, error->message);
+    if (c->turn && !c->turn->failure)
+      c->turn->failure = g_strdup_printf ("tts: %s", error->message);
+    g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
+    synthesis_over (c, op->data);
+  } else {
+    tb_dialog_spoken_free (op->data);
+  }
+  tb_dialog_op_end (op);
+}
+
+static const TbTtsCallbacks tts_callbacks = { on_tts_audio, on_tts_done, on_tts_error };
+
+static void
+pump (TbConversation *c)
+{
+  const TbTtsVTable *tts = c->tts.vtable;
+  TbDialogSpoken *spoken;
+  TbTtsRequest request = { 0 };
+
+  if (c->synthesizing || !(spoken = g_queue_pop_head (&c->speech_queue)))
+    return;
+  if (c->turn && !c->turn->tts_request_us)
+    c->turn->tts_request_us = tb_dialog_now (c);
+  request.text = spoken->text;
+  request.voice = c->agent->voice && *c->agent->voice ? c->agent->voice : NULL;
+  request.language = c->agent->language;
+  request.rate = c->agent->speaking_rate;
+  request.sample_rate = c->rate;
+  c->synthesizing = TRUE;
+  tts->synthesize (c->tts.instance, &request, &tts_callbacks,
+                   tb_dialog_op_new (c, c->reply, spoken), c->reply);
+}
+
+void
+tb_dialog_say (TbConversation *c, const char *text, gboolean filler)
+{
+  TbDialogSpoken *spoken = g_new0 (TbDialogSpoken, 1);
+
+  spoken->text = g_strdup (text);
+  spoken->filler = filler;
+  g_queue_push_tail (&c->speech_queue, spoken);
+  pump (c);
+}
+
+void
+tb_dialog_speak_greeting (TbConversation *c)
+{
+  g_autoptr(GBytes) cached = NULL;
+  g_autofree char *settings = g_variant_print (c->tts.config->settings, FALSE);
+  const char *text = c->agent->greeting;
+
+  c->turn = tb_dialog_turn_new (c, TRUE);
+  g_string_assign (c->turn->reply_text, text);
+  tb_dialog_add_message (c, TB_LLM_ROLE_ASSISTANT, text, NULL, NULL);
+  c->reply = g_cancellable_new ();
+  c->greeting_key = g_strdup_printf ("%s|%s|%s|%g|%u|%s", c->tts.config->group, settings,
+                                     c->agent->voice ? c->agent->voice : "",
+                                     c->agent->speaking_rate, c->rate, text);
+  cached = tb_dialog_greeting_lookup (c->greeting_key);
+  if (cached) {
+    gsize size = 0;
+    const gint16 *samples = g_bytes_get_data (cached, &size);
+    TbDialogSpoken *spoken = g_new0 (TbDialogSpoken, 1);
+
+    c->turn->tts_request_us = c->turn->tts_first_audio_us = tb_dialog_now (c);
+    c->turn->first_audio_out_us = tb_dialog_now (c);
+    tb_media_session_play (c->media, samples, size / sizeof (gint16));
+    c->samples_queued += size / sizeof (gint16);
+    spoken->text = g_strdup (text);
+    spoken->end_sample = c->samples_queued;
+    g_ptr_array_add (c->spoken, spoken);
+    return;
+  }
+  c->greeting_audio = g_byte_array_new ();
+  tb_dialog_say (c, text, FALSE);
+}
+
+/* ---- thinking ----------------------------------------------------------- */
+
+static void llm_request (TbConversation *c);
+
+static void
+on_sentence (const char *sentence, gpointer user_data)
+{
+  tb_dialog_say (user_data, sentence, FALSE);
+}
+
+static void
+first_token (TbConversation *c)
+{
+  if (c->turn && !c->turn->llm_first_token_us)
+    c->turn->llm_first_token_us = tb_dialog_now (c);
+}
+
+static void
+on_llm_delta (const char *text, gpointer user_data)
+{
+  TbConversation *c = tb_dialog_op_live (user_data);
+
+  if (!c || !text)
+    return;
+  first_token (c);
+  g_string_append (c->round_text, text);
+  if (c->turn)
+    g_string_append (c->turn->reply_text, text);
+  tb_sentences_push (c->sentences, text);
+}
+
+static void
+on_llm_tool_call (const TbLlmToolCall *call, gpointer user_data)
+{
+  TbConversation *c = tb_dialog_op_live (user_data);
+  TbLlmToolCall *copy;
+
+  if (!c || !call || !call->name)
+    return;
+  first_token (c);
+  copy = g_new0 (TbLlmToolCall, 1);
+  copy->id = call->id ? g_strdup (call->id)
+                      : g_strdup_printf ("call_%u_%u", c->turns->len, c->tool_calls->len);
+  copy->name = g_strdup (call->name);
+  copy->arguments_json = g_strdup (call->arguments_json ? call->arguments_json : "{}");
+  g_ptr_array_add (c->tool_calls, copy);
+}
+
+static void
+on_llm_done (gpointer user_data)
+{
+  TbDialogOp *op = user_data;
+  TbConversation *c = tb_dialog_op_live (op);
+
+  if (c) {
+    tb_sentences_flush (c->sentences);
+    c->thinking = FALSE;
+    if (c->round_text->len || c->tool_calls->len) {
+      tb_dialog_add_message (c, TB_LLM_ROLE_ASSISTANT,
+                             c->round_text->len ? c->round_text->str : NULL, NULL,
+                             c->tool_calls);
+      c->assistant_message = c->messages->len - 1;
+    }
+    if (c->tool_calls->len > 0) {
+      c->tool_index = 0;
+      tb_dialog_tools_run (c);
+    } else {
+      tb_dialog_reply_maybe_finished (c);
+    }
+  }
+  tb_dialog_op_end (op);
+}
+
+static void
+on_llm_error (const GError *error, gpointer user_data)
+{
+  TbDialogOp *op = user_data;
+  TbConversation *c = tb_dialog_op_live (op);
+
+  if (c) {
+    g_warning ("call %s: language model (%s) failed: %s", tb_call_get_id (c->call),
+               c->llm.config->name, error->message);
+    if (c->turn && !c->turn->failure)
+      c->turn->failure = g_strdup_printf ("llm: %s", error->message);
+    c->thinking = FALSE;
+    tb_sentences_flush (c->sentences);
+    /* Never dead air: when nothing of the reply was said, apologise. */
+    if (c->round_text->len == 0)
+      tb_dialog_say (c, TB_DIALOG_SORRY_LLM, FALSE);
+    tb_dialog_reply_maybe_finished (c);
+  }
+  tb_dialog_op_end (op);
+}
+
+static const TbLlmCallbacks llm_callbacks = {
+  on_llm_delta, on_llm_tool_call, on_llm_done, on_llm_error,
+};
+
+static void
+tool_call_free (TbLlmToolCall *call)
+{
+  tb_dialog_tool_call_clear (call);
+  g_free (call);
+}
+
+static void
+llm_request (TbConversation *c)
+{
+  const TbLlmVTable *llm = c->llm.vtable;
+  guint n_messages = 0, n_tools = 0;
+  g_autofree TbLlmMessage *messages = tb_dialog_messages_view (c, &n_messages);
+  g_autofree TbLlmTool *tools = (TbLlmTool *) tb_dialog_tools_offer (c, &n_tools);
+  TbLlmRequest request = { messages, n_messages, tools, n_tools };
+
+  g_clear_pointer (&c->sentences, tb_sentences_free);
+  c->sentences = tb_sentences_new (on_sentence, c);
+  g_clear_pointer (&c->tool_calls, g_ptr_array_unref);
+  c->tool_calls = g_ptr_array_new_with_free_func ((GDestroyNotify) tool_call_free);
+  g_string_truncate (c->round_text, 0);
+  if (c->turn && !c->turn->llm_request_us)
+    c->turn->llm_request_us = tb_dialog_now (c);
+  c->thinking = TRUE;
+  llm->chat (c->llm.instance, &request, &llm_callbacks, tb_dialog_op_new (c, c->reply, NULL),
+             c->reply);
+}
+
+void
+tb_dialog_reply_start (TbConversation *c)
+{
+  g_clear_object (&c->reply);
+  c->reply = g_cancellable_new ();
+  g_ptr_array_set_size (c->spoken, 0);
+  c->spoken_start = c->samples_queued;
+  c->tool_rounds = 0;
+  c->assistant_message = -1;
+  llm_request (c);
+}
+
+/* Another LLM round with the tools' results. */
+void
+tb_dialog_reply_continue (TbConversation *c)
+{
+  llm_request (c);
+}
+
+void
+tb_dialog_reply_maybe_finished (TbConversation *c)
+{
+  if (c->thinking || c->running_tool || c->synthesizing || !g_queue_is_empty (&c->speech_queue))
+    return;
+  tb_dialog_reply_finished (c);
+}
+
+/* ---- barge-in ----------------------------------------------------------- */
+
+/* The first @fraction of @text's words. */
+static char *
+first_words (const char *text, double fraction)
+{
+  g_auto(GStrv) words = g_strsplit (text, " ", -1);
+  guint n = g_strv_length (words);
+  guint keep = (guint) (n * CLAMP (fraction, 0.0, 1.0));
+
+  if (keep == 0)
+    return NULL;
+  g_free (words[keep]);
+  words[keep] = NULL;
+  for (guint i = keep + 1; i < n; i++)
+    g_clear_pointer (&words[i], g_free);
+  return g_strjoinv (" ", words);
+}
+
+/* What the caller heard of this reply: the sentences played in full, and
+ * the words of the one cut off in proportion to its audio played. */
+static char *
+heard_text (TbConversation *c, guint64 played)
+{
+  GString *heard = g_string_new (NULL);
+  guint64 start = c->spoken_start;
+
+  for (guint i = 0; i < c->spoken->len; i++) {
+    TbDialogSpoken *spoken = g_ptr_array_index (c->spoken, i);
+    g_autofree char *part = NULL;
+
+    if (spoken->filler) {
+      start = spoken->end_sample;
+      continue;
+    }
+    if (spoken->end_sample <= played) {
+      g_string_append_printf (heard, "%s%s", heard->len ? " " : "", spoken->text);
+    } else {
+      if (spoken->end_sample > start && played > start)
+        part = first_words (spoken->text, (double) (played - start) /
+                                          (double) (spoken->end_sample - start));
+      if (part)
+        g_string_append_printf (heard, "%s%s", heard->len ? " " : "", part);
+      break;
+    }
+    start = spoken->end_sample;
+  }
+  return g_string_free (heard, FALSE);
+}
+
+void
+tb_dialog_reply_cancel (TbConversation *c, gboolean heard_only)
+{
+  guint64 played = c->samples_queued - MIN (c->samples_queued, tb_dialog_unplayed (c));
+  g_autofree char *heard = heard_text (c, played);
+  TbDialogSpoken *spoken;
+
+  tb_media_session_flush (c->media);
+  if (c->reply)
+    g_cancellable_cancel (c->reply);
+  tb_dialog_tools_cancel (c);
+  c->thinking = FALSE;
+  c->synthesizing = FALSE;
+  while ((spoken = g_queue_pop_head (&c->speech_queue)))
+    tb_dialog_spoken_free (spoken);
+  g_ptr_array_set_size (c->spoken, 0);
+  c->spoken_start = c->samples_queued;
+  g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
+  g_clear_pointer (&c->action, g_free);
+  g_clear_pointer (&c->action_argument, g_free);
+
+  if (c->turn) {
+    c->turn->interrupted = TRUE;
+    c->turn->heard_text = g_strdup (heard);
+  }
+  if (!heard_only)
+    return;
+  /* The history keeps what the caller heard, not what was meant. */
+  if (c->assistant_message >= 0) {
+    TbDialogMessage *message = g_ptr_array_index (c->messages, c->assistant_message);
+
+    g_free (message->content);
+    message->content = *heard ? g_strdup (heard) : NULL;
+  } else if (*heard) {
+    tb_dialog_add_message (c, TB_LLM_ROLE_ASSISTANT, heard, NULL, NULL);
+  }
+  if (c->turn && c->turn->greeting && c->messages->len > 0) {
+    TbDialogMessage *greeting = g_ptr_array_index (c->messages, 0);
+
+    g_free (greeting->content);
+    greeting->content = g_strdup (heard);
+  }
+}

@@ -1,0 +1,86 @@
+/* vad.c — energy-based voice activity detection with an adaptive floor:
+ * the floor follows quiet frames (down quickly, up slowly, so speech does
+ * not raise it), speech is a run of frames well above it. */
+#define G_LOG_DOMAIN "tb-dialog"
+
+#include "vad.h"
+
+#include <math.h>
+
+#define FRAME_MS 20
+#define FLOOR_START_DB -60.0
+#define FLOOR_MIN_DB -80.0
+#define FLOOR_MAX_DB -25.0
+
+double
+tb_vad_level_db (const gint16 *samples, gsize n_samples)
+{
+  double sum = 0;
+
+  for (gsize i = 0; i < n_samples; i++)
+    sum += (double) samples[i] * samples[i];
+  if (n_samples == 0 || sum <= 0)
+    return -100.0;
+  return MAX (-100.0, 10.0 * log10 (sum / n_samples / (32768.0 * 32768.0)));
+}
+
+void
+tb_vad_init (TbVad *vad)
+{
+  *vad = (TbVad) { .floor_db = FLOOR_START_DB };
+}
+
+static void
+follow_floor (TbVad *vad, double db)
+{
+  /* Down at once towards quieter frames, up slowly (a second's worth of
+   * frames moves it about a third of the way). */
+  double rate = db < vad->floor_db ? 0.3 : 0.02;
+
+  vad->floor_db += (db - vad->floor_db) * rate;
+  vad->floor_db = CLAMP (vad->floor_db, FLOOR_MIN_DB, FLOOR_MAX_DB);
+}
+
+TbVadEvent
+tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms)
+{
+  double db = tb_vad_level_db (samples, n_samples);
+  double threshold = MAX (vad->floor_db + TB_VAD_MARGIN_DB, TB_VAD_MIN_SPEECH_DB);
+  gboolean loud = db > threshold;
+  guint frame = vad->frames++;
+
+  vad->last_db = db;
+  if (loud) {
+    vad->loud_run++;
+    vad->quiet_run = 0;
+    vad->last_loud_frame = frame;
+  } else {
+    vad->loud_run = 0;
+    vad->quiet_run++;
+  }
+
+  if (!vad->in_speech) {
+    if (!loud)
+      follow_floor (vad, db);
+    if (vad->loud_run >= TB_VAD_START_FRAMES) {
+      vad->in_speech = TRUE;
+      vad->start_frame = frame + 1 - vad->loud_run;
+      vad->speech_frames = vad->loud_run;
+      return TB_VAD_SPEECH_START;
+    }
+    return TB_VAD_NONE;
+  }
+
+  if (loud) {
+    vad->speech_frames++;
+    return TB_VAD_NONE;
+  }
+  /* Quiet frames inside speech tell us about the floor only weakly. */
+  if (db < vad->floor_db + TB_VAD_MARGIN_DB / 2)
+    follow_floor (vad, db);
+  if (vad->quiet_run * FRAME_MS >= endpoint_ms) {
+    vad->in_speech = FALSE;
+    return TB_VAD_SPEECH_END;
+  }
+  return TB_VAD_NONE;
+}

@@ -1,0 +1,42 @@
+/* vad.h — voice activity detection on 20 ms frames that adapts to the
+ * line's noise floor, and end-of-speech after a configurable silence. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TB_VAD_NONE,
+  TB_VAD_SPEECH_START,   /* speech began (at the first loud frame of a run) */
+  TB_VAD_SPEECH_END,     /* speech then @endpoint_ms of silence           */
+} TbVadEvent;
+
+typedef struct {
+  double floor_db;       /* the line's noise floor, dBFS                */
+  guint frames;          /* frames seen                                  */
+  guint loud_run;        /* consecutive frames above the threshold       */
+  guint quiet_run;       /* consecutive frames below it, while in speech */
+  gboolean in_speech;
+  guint speech_frames;   /* loud frames of the current speech            */
+  guint start_frame;     /* frame index where the current speech began   */
+  guint last_loud_frame; /* frame index of the last loud frame           */
+  double last_db;        /* level of the last frame                      */
+} TbVad;
+
+/* Frames of 20 ms above the floor needed to start speech: 60 ms, so that
+ * clicks do not. */
+#define TB_VAD_START_FRAMES 3
+/* How far above the noise floor speech must be, dB. */
+#define TB_VAD_MARGIN_DB 12.0
+/* Speech is never quieter than this, whatever the floor, dBFS. */
+#define TB_VAD_MIN_SPEECH_DB -50.0
+
+void tb_vad_init (TbVad *vad);
+/* One frame (any length, 20 ms expected). @endpoint_ms: silence after
+ * speech that ends it. */
+TbVadEvent tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms);
+/* Level of @samples in dBFS (-100 for silence). */
+double tb_vad_level_db (const gint16 *samples, gsize n_samples);
+
+G_END_DECLS
