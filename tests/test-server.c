@@ -131,13 +131,14 @@ tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *m
   text = g_strdup_printf (
     "[talkingbits]\nplugin-path=\nrecordings-dir=recordings\n"
     "[sip]\nlisten=127.0.0.1:%u\n%s"
+    "[http]\nlisten=\n"
     "[media]\nrtp-ports=%u-%u\n%s"
     "[agent:reception]\nnumbers=1000\ngreeting-file=greeting.wav\n"
     "[agent:slow]\nnumbers=1001\nanswer-delay-ms=10000\n%s",
     s->sip_port, sip_extra, first_rtp, first_rtp + 99, media_extra, groups);
   conf = tb_test_write_file (s->dir, "t.conf", text);
   s->log = g_build_filename (s->dir, "daemon.log", NULL);
-  s->daemon = tb_test_start_daemon (conf, "", s->log);
+  s->daemon = tb_test_start_daemon (conf, s->plugin_path ? s->plugin_path : "", s->log);
   ready = tb_test_wait_for_text (s->log, "ready");
   g_assert_nonnull (ready);
 }

@@ -18,6 +18,7 @@ typedef struct {
   guint sip_port;
   char *log;
   GSubprocess *daemon;
+  const char *plugin_path;   /* TALKINGBITS_PLUGIN_PATH of the daemon; NULL: none */
 } TbTestServer;
 
 /* A WAV of a @hz tone, @seconds long, at @rate, written with our writer. */

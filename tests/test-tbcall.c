@@ -5,6 +5,7 @@
 #include "audio-check.h"
 #include "audio-file.h"
 #include "test-server.h"
+#include "test-tbcall-run.h"
 #include "test-util.h"
 
 #include <gst/gst.h>
@@ -12,61 +13,6 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
-
-typedef struct {
-  int status;          /* tb-call's exit status */
-  char *out;
-  char *err;
-  JsonParser *parser;
-  JsonObject *json;    /* NULL when nothing was printed */
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_clear_object (&run->parser);
-}
-
-static void
-run_parse (Run *run)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!run->out || !*run->out)
-    return;
-  run->parser = json_parser_new ();
-  if (!json_parser_load_from_data (run->parser, run->out, -1, &error))
-    g_error ("tb-call printed no JSON (%s):\n%s\nstderr:\n%s", error->message, run->out,
-             run->err);
-  run->json = json_node_get_object (json_parser_get_root (run->parser));
-}
-
-static GPtrArray *
-tb_call_argv (TbTestServer *s, const char *number, const char *const *args)
-{
-  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
-
-  g_ptr_array_add (argv, g_strdup (TB_CALL));
-  g_ptr_array_add (argv, g_strdup_printf ("sip:%s@127.0.0.1:%u", number, s ? s->sip_port : 9));
-  for (guint i = 0; args && args[i]; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
-  g_ptr_array_add (argv, NULL);
-  return argv;
-}
-
-/* Runs tb-call to @number of @s with @args and waits for its end. */
-static void
-run_tb_call (TbTestServer *s, const char *number, const char *const *args, Run *run)
-{
-  g_autoptr(GPtrArray) argv = tb_call_argv (s, number, args);
-
-  memset (run, 0, sizeof *run);
-  run->status = tb_test_run ((const char *const *) argv->pdata, "", &run->out, &run->err);
-  g_test_message ("tb-call exit %d, stdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
-  run_parse (run);
-}
 
 static gint64
 member_int (JsonObject *object, const char *name)
@@ -89,28 +35,6 @@ daemon_call_id (const char *end_json)
 
   g_assert_nonnull (id);
   return g_strndup (id + 6, strcspn (id + 6, "\""));
-}
-
-/* A WAV at @rate, @total_ms long, holding a @hz tone from @bursts_ms[0] to
- * [1], from [2] to [3], ... (then 0), and silence elsewhere. */
-static void
-write_bursts (const char *path, guint rate, double hz, const guint *bursts_ms, guint total_ms)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TbWavWriter) writer = tb_wav_writer_new (path, rate, &error);
-  gsize n = (gsize) total_ms * rate / 1000;
-  g_autofree gint16 *samples = g_new0 (gint16, n);
-
-  g_assert_no_error (error);
-  for (gsize i = 0; i < n; i++) {
-    gsize ms = i * 1000 / rate;
-
-    for (const guint *b = bursts_ms; b[0] || b[1]; b += 2)
-      if (ms >= b[0] && ms < b[1])
-        samples[i] = (gint16) (8000 * sin (2 * G_PI * hz * i / rate));
-  }
-  g_assert_true (tb_wav_writer_write (writer, samples, n, &error));
-  g_assert_true (tb_wav_writer_close (writer, &error));
 }
 
 static void
@@ -146,19 +70,19 @@ test_call_with_audio (void)
   JsonArray *utterances;
   gint64 trying, ringing, answered, first_audio;
   gsize n = 0;
-  Run run;
+  TbTestRun run;
 
   tb_test_server_start (&s, "", "");
   /* Two bursts of 1 s with 1 s between them, at 8 kHz (tb-call resamples). */
   caller = g_build_filename (s.dir, "two-bursts.wav", NULL);
-  write_bursts (caller, 8000, TB_TEST_CALLER_HZ, (const guint[]) { 500, 1500, 2500, 3500, 0, 0 },
+  tb_test_write_bursts (caller, 8000, TB_TEST_CALLER_HZ, (const guint[]) { 500, 1500, 2500, 3500, 0, 0 },
                 4000);
   heard = g_build_filename (s.dir, "heard.wav", NULL);
   {
     const char *const args[] = { "--play", caller, "--record", heard, "--hangup-after", "5",
                                  NULL };
 
-    run_tb_call (&s, "1000", args, &run);
+    tb_test_run_tb_call (&s, "1000", args, &run);
   }
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (run.json);
@@ -217,7 +141,7 @@ test_call_with_audio (void)
   g_assert_cmpuint (n, >, 16000 * 4);
   g_assert_true (holds_tone (samples, n, TB_TEST_CALLER_HZ, TB_TEST_TONE_HZ));
 
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
 }
 
@@ -237,13 +161,13 @@ test_response_time (void)
   TbTestServer s = { 0 };
   JsonArray *utterances;
   JsonObject *u;
-  Run run;
+  TbTestRun run;
 
   g_assert_no_error (error);
-  write_bursts (greeting, 16000, TB_TEST_TONE_HZ, (const guint[]) { 1500, 2500, 0, 0 }, 2500);
-  write_bursts (caller, 16000, TB_TEST_CALLER_HZ, (const guint[]) { 200, 800, 0, 0 }, 3000);
+  tb_test_write_bursts (greeting, 16000, TB_TEST_TONE_HZ, (const guint[]) { 1500, 2500, 0, 0 }, 2500);
+  tb_test_write_bursts (caller, 16000, TB_TEST_CALLER_HZ, (const guint[]) { 200, 800, 0, 0 }, 3000);
   tb_test_server_start_full (&s, "", "", agent);
-  run_tb_call (&s, "1002", args, &run);
+  tb_test_run_tb_call (&s, "1002", args, &run);
   g_assert_cmpint (run.status, ==, 0);
   assert_near (member_int (run.json, "first_audio_ms"), 1500, 150);
   utterances = json_object_get_array_member (run.json, "utterances");
@@ -254,7 +178,7 @@ test_response_time (void)
   assert_near (member_int (u, "response_ms"), 700, 150);
   /* By default tb-call hangs up 3 s after it has sent the 3 s it plays. */
   assert_near (member_int (run.json, "duration_ms"), 6000, 500);
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
   tb_test_remove_tree (dir);
 }
@@ -285,15 +209,15 @@ test_dtmf (gconstpointer data)
   TbTestServer s = { 0 };
   const char *const args[] = { "--dtmf", "12#9", "--dtmf-at", "0.5", "--dtmf-mode", mode,
                                "--hangup-after", "3", NULL };
-  Run run;
+  TbTestRun run;
 
   tb_test_server_start (&s, "", "");
-  run_tb_call (&s, "1000", args, &run);
+  tb_test_run_tb_call (&s, "1000", args, &run);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpint (member_int (run.json, "status"), ==, 200);
   g_assert_cmpstr (json_object_get_string_member (run.json, "dtmf_sent"), ==, "12#9");
   assert_keys_logged (&s, "12#9");
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
 }
 
@@ -301,10 +225,10 @@ static void
 test_unknown_number (void)
 {
   TbTestServer s = { 0 };
-  Run run;
+  TbTestRun run;
 
   tb_test_server_start (&s, "", "");
-  run_tb_call (&s, "9999", NULL, &run);
+  tb_test_run_tb_call (&s, "9999", NULL, &run);
   g_assert_cmpint (run.status, !=, 0);
   g_assert_nonnull (run.json);
   g_assert_cmpint (member_int (run.json, "status"), ==, 404);
@@ -313,7 +237,7 @@ test_unknown_number (void)
   g_assert_false (json_object_has_member (json_object_get_object_member (run.json, "timings_ms"),
                                           "answered"));
   g_assert_true (tb_test_contains (run.err, "not answered: 404"));
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
 }
 
@@ -324,16 +248,16 @@ test_answer_timeout (void)
   TbTestServer s = { 0 };
   const char *const args[] = { "--answer-timeout", "1", NULL };
   g_autofree char *end = NULL;
-  Run run;
+  TbTestRun run;
 
   tb_test_server_start (&s, "", "");
-  run_tb_call (&s, "1001", args, &run);
+  tb_test_run_tb_call (&s, "1001", args, &run);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_cmpint (member_int (run.json, "status"), ==, 487);
   g_assert_true (tb_test_contains (run.err, "no answer in 1.0 s"));
   end = tb_test_server_wait_call_end (&s);
   g_assert_true (tb_test_contains (end, "\"end_reason\":\"cancelled\""));
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
 }
 
@@ -346,10 +270,10 @@ test_remote_hangup (void)
   g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  Run run = { 0 };
+  TbTestRun run = { 0 };
 
   tb_test_server_start (&s, "", "");
-  argv = tb_call_argv (&s, "1000", args);
+  argv = tb_test_tb_call_argv (&s, "1000", args);
   process = g_subprocess_newv ((const char *const *) argv->pdata,
                                G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                &error);
@@ -361,11 +285,11 @@ test_remote_hangup (void)
   g_assert_no_error (error);
   run.status = g_subprocess_get_exit_status (process);
   g_test_message ("tb-call exit %d, stdout:\n%s\nstderr:\n%s", run.status, run.out, run.err);
-  run_parse (&run);
+  tb_test_run_parse (&run);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (json_object_get_string_member (run.json, "hangup"), ==, "remote");
   g_assert_cmpint (member_int (run.json, "duration_ms"), <, 10000);
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
 }
 
@@ -379,28 +303,28 @@ test_digest_auth (void)
                                "--hangup-after", "1", NULL };
   const char *const bad[] = { "--auth-user", "frontdesk", "--password-env", "TB_TEST_WRONG",
                               "--hangup-after", "1", NULL };
-  Run run;
+  TbTestRun run;
 
   g_setenv ("TB_TEST_SECRET", "s3cret-pa55", TRUE);
   g_setenv ("TB_TEST_WRONG", "not-it", TRUE);
   tb_test_server_start_full (&s, "trusted=10.0.0.0/8\n", "",
                              "[account:frontdesk]\npassword-env=TB_TEST_SECRET\n");
-  run_tb_call (&s, "1000", NULL, &run);
+  tb_test_run_tb_call (&s, "1000", NULL, &run);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_cmpint (member_int (run.json, "status"), ==, 401);
-  run_clear (&run);
+  tb_test_run_clear (&run);
 
-  run_tb_call (&s, "1000", good, &run);
+  tb_test_run_tb_call (&s, "1000", good, &run);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpint (member_int (run.json, "status"), ==, 200);
   g_assert_null (strstr (run.out, "s3cret"));
   g_assert_null (strstr (run.err, "s3cret"));
-  run_clear (&run);
+  tb_test_run_clear (&run);
 
-  run_tb_call (&s, "1000", bad, &run);
+  tb_test_run_tb_call (&s, "1000", bad, &run);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_cmpint (member_int (run.json, "status"), ==, 403);
-  run_clear (&run);
+  tb_test_run_clear (&run);
   tb_test_server_stop (&s);
 }
 
@@ -416,18 +340,18 @@ test_codecs (void)
     { "G722,PCMU", "G722" },
   };
   TbTestServer s = { 0 };
-  Run run;
+  TbTestRun run;
 
   tb_test_server_start (&s, "", "");
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     const char *const args[] = { "--codec", cases[i].codecs, "--hangup-after", "1.5", NULL };
 
-    run_tb_call (&s, "1000", args, &run);
+    tb_test_run_tb_call (&s, "1000", args, &run);
     g_assert_cmpint (run.status, ==, 0);
     g_assert_cmpstr (json_object_get_string_member (run.json, "codec"), ==, cases[i].chosen);
     /* The greeting is heard whatever the codec. */
     g_assert_cmpint (member_int (run.json, "first_audio_ms"), <=, 1000);
-    run_clear (&run);
+    tb_test_run_clear (&run);
   }
   tb_test_server_stop (&s);
 }
@@ -449,23 +373,23 @@ test_bad_arguments (void)
       "TB_TEST_UNSET_VARIABLE: that environment variable is not set" },
     { { "--rtp-ports", "9-3" }, "--rtp-ports 9-3: expected FIRST-LAST" },
   };
-  Run run;
+  TbTestRun run;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    run_tb_call (NULL, "1000", cases[i].args, &run);
+    tb_test_run_tb_call (NULL, "1000", cases[i].args, &run);
     g_assert_cmpint (run.status, ==, 2);
     g_assert_cmpstr (run.out, ==, "");
     g_assert_true (tb_test_contains (run.err, cases[i].message));
-    run_clear (&run);
+    tb_test_run_clear (&run);
   }
   {
     const char *const args[] = { "--play", "/nonexistent/caller.wav", NULL };
 
-    run_tb_call (NULL, "1000", args, &run);
+    tb_test_run_tb_call (NULL, "1000", args, &run);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpstr (run.out, ==, "");
     g_assert_true (tb_test_contains (run.err, "/nonexistent/caller.wav"));
-    run_clear (&run);
+    tb_test_run_clear (&run);
   }
 }
 
