@@ -1,6 +1,10 @@
-/* vad.c — energy-based voice activity detection with an adaptive floor:
- * the floor follows quiet frames (down quickly, up slowly, so speech does
- * not raise it), speech is a run of frames well above it. */
+/* vad.c — energy-based voice activity detection with an adaptive floor.
+ * The floor starts at the level of the first frame (a call opens with the
+ * line, not with the caller talking over our greeting's first 20 ms),
+ * follows quiet frames (down quickly, up slowly) and creeps up under loud
+ * ones too, so that a line that becomes noisy stops counting as speech
+ * after a few seconds instead of holding a turn open for ever. Speech is a
+ * run of frames well above the floor. */
 #define G_LOG_DOMAIN "tb-dialog"
 
 #include "vad.h"
@@ -31,11 +35,11 @@ tb_vad_init (TbVad *vad)
 }
 
 static void
-follow_floor (TbVad *vad, double db)
+follow_floor (TbVad *vad, double db, gboolean loud)
 {
-  /* Down at once towards quieter frames, up slowly (a second's worth of
-   * frames moves it about a third of the way). */
-  double rate = db < vad->floor_db ? 0.3 : 0.02;
+  /* Quiet frames: down at once, up within a second or so. Loud ones: a
+   * creep of a few seconds. */
+  double rate = loud ? 0.005 : db < vad->floor_db ? 0.3 : 0.05;
 
   vad->floor_db += (db - vad->floor_db) * rate;
   vad->floor_db = CLAMP (vad->floor_db, FLOOR_MIN_DB, FLOOR_MAX_DB);
@@ -45,9 +49,15 @@ TbVadEvent
 tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms)
 {
   double db = tb_vad_level_db (samples, n_samples);
-  double threshold = MAX (vad->floor_db + TB_VAD_MARGIN_DB, TB_VAD_MIN_SPEECH_DB);
-  gboolean loud = db > threshold;
+  double threshold;
+  gboolean loud;
   guint frame = vad->frames++;
+
+  if (frame == 0)
+    vad->floor_db = CLAMP (db, FLOOR_MIN_DB, FLOOR_MAX_DB);
+  threshold = MAX (vad->floor_db + TB_VAD_MARGIN_DB, TB_VAD_MIN_SPEECH_DB);
+  loud = db > threshold;
+  follow_floor (vad, db, loud);
 
   vad->last_db = db;
   if (loud) {
@@ -60,8 +70,6 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
   }
 
   if (!vad->in_speech) {
-    if (!loud)
-      follow_floor (vad, db);
     if (vad->loud_run >= TB_VAD_START_FRAMES) {
       vad->in_speech = TRUE;
       vad->start_frame = frame + 1 - vad->loud_run;
@@ -75,9 +83,6 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
     vad->speech_frames++;
     return TB_VAD_NONE;
   }
-  /* Quiet frames inside speech tell us about the floor only weakly. */
-  if (db < vad->floor_db + TB_VAD_MARGIN_DB / 2)
-    follow_floor (vad, db);
   if (vad->quiet_run * FRAME_MS >= endpoint_ms) {
     vad->in_speech = FALSE;
     return TB_VAD_SPEECH_END;
