@@ -41,6 +41,9 @@ static const TbConfigKey sip_keys[] = {
 static const TbConfigKey http_keys[] = {
   { .name = "listen", .type = TB_CONFIG_TYPE_STRING, .default_value = "127.0.0.1:8080",
     .help = "Address (IP:PORT) of the HTTP server (Web API, built-in webhooks); empty: none" },
+  { .name = "webhook-secret-env", .type = TB_CONFIG_TYPE_SECRET_ENV,
+    .help = "Environment variable holding the secret the built-in webhooks check "
+            "X-Talkingbits-Signature with; unset: requests are not checked" },
   { NULL }
 };
 

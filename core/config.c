@@ -57,6 +57,7 @@ tb_config_unref (TbConfig *config)
   g_free (config->default_agent);
   g_free (config->recordings_dir);
   g_free (config->http_host);
+  g_free (config->http_webhook_secret);
   tb_sip_config_clear (&config->sip);
   tb_media_config_clear (&config->media);
   g_hash_table_unref (config->numbers);
@@ -225,7 +226,10 @@ read_http (Builder *b)
   g_autoptr(GVariant) s = tb_settings_from_group (b->file->keyfile, "http", spec->keys, NULL,
                                                   b->problems);
   const char *listen = tb_settings_get_string (s, "listen");
+  const char *secret = NULL;
 
+  if (g_variant_lookup (s, "webhook-secret-env", "&s", &secret))
+    b->config->http_webhook_secret = g_strdup (secret);
   if (!listen || !*listen)
     return;
   if (!tb_config_split_host_port (listen, 8080, &b->config->http_host, &b->config->http_port) ||

@@ -92,6 +92,7 @@ typedef struct {
   GPtrArray *providers;    /* TbProviderConfig *, every one in use       */
   char *http_host;         /* NULL: no HTTP server                       */
   guint http_port;
+  char *http_webhook_secret; /* NULL: built-in webhooks are not signed; never logged */
   GPtrArray *trunks;       /* TbTrunkConfig *                            */
   GPtrArray *accounts;     /* TbAccountConfig *                          */
 } TbConfig;

@@ -1,9 +1,12 @@
-/* daemon.c — the daemon's state: config, plugins, and reloading them. */
+/* daemon.c — the daemon's state: config, plugins, and reloading them; the
+ * parts it runs (call manager, SIP endpoint, HTTP server) and their order. */
 #define G_LOG_DOMAIN "tb-daemon"
 
 #include "daemon.h"
 
+#include "appointments.h"
 #include "call-manager.h"
+#include "http-server.h"
 #include "sip-endpoint.h"
 #include "tb-build-config.h"
 
@@ -19,10 +22,14 @@ struct _TbDaemon {
   GMainLoop *loop;
   TbCallManager *calls;
   TbSipEndpoint *sip;
+  TbHttpServer *http;
+  TbAppointments *appointments;
 };
 
 /* Calls in progress get this long to end after SIGTERM. */
 #define DRAIN_TIMEOUT_MS 10000
+/* HTTP requests in progress get this long to finish after SIGTERM. */
+#define HTTP_DRAIN_TIMEOUT_MS 5000
 
 static gint64
 host_now_us (const TbHost *host)
@@ -51,6 +58,8 @@ tb_daemon_free (TbDaemon *daemon)
 {
   if (!daemon)
     return;
+  g_clear_pointer (&daemon->http, tb_http_server_free);
+  g_clear_pointer (&daemon->appointments, tb_appointments_free);
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
   g_clear_pointer (&daemon->config, tb_config_unref);
@@ -97,6 +106,8 @@ warn_restart_needed (TbConfig *old, TbConfig *new)
       old->sip.listen_port != new->sip.listen_port ||
       g_strcmp0 (old->sip.public_address, new->sip.public_address) != 0)
     g_warning ("[sip] listen and public-address take effect after a restart");
+  if (g_strcmp0 (old->http_host, new->http_host) != 0 || old->http_port != new->http_port)
+    g_warning ("[http] listen takes effect after a restart");
   if (old->workers != new->workers)
     g_warning ("[talkingbits] workers takes effect after a restart");
   if (old->media.rtp_first != new->media.rtp_first || old->media.rtp_last != new->media.rtp_last)
@@ -132,6 +143,8 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
   daemon->config = config;
   if (daemon->calls)
     tb_call_manager_set_config (daemon->calls, config);
+  if (daemon->appointments)
+    tb_appointments_set_secret (daemon->appointments, config->http_webhook_secret);
   g_message ("configuration %s: %u agents, %u providers, %u plugins loaded",
              daemon->config_path, config->agents->len, config->providers->len,
              tb_plugin_registry_get_plugins (daemon->registry)->len);
@@ -170,7 +183,17 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
 {
   daemon->calls = tb_call_manager_new (daemon->config);
   daemon->sip = tb_sip_endpoint_new (daemon->calls, error);
-  return daemon->sip != NULL;
+  if (!daemon->sip)
+    return FALSE;
+  if (!daemon->config->http_host) {
+    g_message ("no HTTP server ([http] listen is empty)");
+    return TRUE;
+  }
+  daemon->http = tb_http_server_new (daemon->config->http_host, daemon->config->http_port, error);
+  if (!daemon->http)
+    return FALSE;
+  daemon->appointments = tb_appointments_new (daemon->http, daemon->config->http_webhook_secret);
+  return TRUE;
 }
 
 void
@@ -188,6 +211,9 @@ tb_daemon_run (TbDaemon *daemon)
 
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     g_source_remove (sources[i]);
+  /* HTTP first: nothing new comes in while the calls end. */
+  if (daemon->http)
+    tb_http_server_shutdown (daemon->http, HTTP_DRAIN_TIMEOUT_MS);
   if (daemon->sip)
     tb_sip_endpoint_shutdown (daemon->sip, DRAIN_TIMEOUT_MS);
   g_message ("stopped");

@@ -21,7 +21,8 @@ gboolean tb_daemon_load (TbDaemon *daemon, GError **error);
 TbConfig *tb_daemon_get_config (TbDaemon *daemon);
 TbPluginRegistry *tb_daemon_get_registry (TbDaemon *daemon);
 
-/* After a successful load: starts the call manager and SIP. */
+/* After a successful load: starts the call manager, SIP and, unless
+ * [http] listen is empty, the HTTP server with the built-in webhooks. */
 gboolean tb_daemon_start (TbDaemon *daemon, GError **error);
 
 /* Runs the main loop until SIGINT or SIGTERM (then hangs up the calls in

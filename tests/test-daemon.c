@@ -10,7 +10,7 @@
 #define SECRET_VALUE "sk-live-daemon-5ecret-7781"
 
 #define VALID_CONF \
-  "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n" \
+  "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n[http]\nlisten=\n" \
   "[agent:a]\nnumbers=1000\nstt=teststt\ntts=testtts\nllm=testllm\n" \
   "[llm:testllm]\napi-key-env=TB_TEST_SECRET\n"
 
@@ -98,7 +98,7 @@ test_lifecycle (void)
   /* Drop a new plugin and use it: SIGHUP rescans and reloads. */
   tb_test_add_plugin (plugins, "tts-latetts");
   g_free (tb_test_write_file (plugins, "t.conf",
-    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n"
+    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n[http]\nlisten=\n"
     "[agent:a]\nnumbers=1000\nstt=teststt\ntts=latetts\nllm=testllm\n"
     "[agent:b]\nnumbers=2000\nstt=teststt\ntts=testtts\nllm=testllm\n"));
   g_subprocess_send_signal (daemon, SIGHUP);
@@ -109,7 +109,7 @@ test_lifecycle (void)
 
   /* A broken config on reload: reported, the process and old state stay. */
   g_free (tb_test_write_file (plugins, "t.conf",
-    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n[agent:a]\nstt=teststt\ntts=testtts\nllm=testllm\nvoise=x\n"));
+    "[talkingbits]\nplugin-path=\n[sip]\nlisten=127.0.0.1:0\n[http]\nlisten=\n[agent:a]\nstt=teststt\ntts=testtts\nllm=testllm\nvoise=x\n"));
   g_subprocess_send_signal (daemon, SIGHUP);
   text = tb_test_wait_for_text (log, "[agent:a] voise: unknown key");
   g_assert_nonnull (text);

@@ -1,0 +1,68 @@
+/* http-json.c — JSON replies and JSON request bodies for the HTTP server. */
+#define G_LOG_DOMAIN "tb-http"
+
+#include "http-json.h"
+
+void
+tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gsize length = 0;
+  char *text;
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, &length);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+}
+
+void
+tb_http_reply_builder (SoupServerMessage *msg, guint status, JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  tb_http_reply_json (msg, status, root);
+}
+
+void
+tb_http_reply_error (SoupServerMessage *msg, guint status, const char *format, ...)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  tb_http_reply_builder (msg, status, builder);
+}
+
+JsonNode *
+tb_http_read_json_object (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  if (length == 0) {
+    tb_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "the request has no body; "
+                         "a JSON object is expected");
+    return NULL;
+  }
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &error)) {
+    tb_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid JSON: %s", error->message);
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    tb_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "the body must be a JSON object");
+    return NULL;
+  }
+  return json_parser_steal_root (parser);
+}

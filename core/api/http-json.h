@@ -1,0 +1,23 @@
+/* http-json.h — JSON in and out of the HTTP server's handlers: replies
+ * with a JSON body, {"error": "..."} replies, and request bodies read as
+ * JSON objects (400 with the parser's message when they are not). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* Replies @status with @node as application/json. */
+void tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node);
+/* Same, with the value @builder has built. */
+void tb_http_reply_builder (SoupServerMessage *msg, guint status, JsonBuilder *builder);
+/* Replies @status with {"error": MESSAGE}. */
+void tb_http_reply_error (SoupServerMessage *msg, guint status, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
+/* The request body parsed as JSON; it must be an object. Otherwise NULL,
+ * after replying 400 with what is wrong ("invalid JSON: <line:column>: ..."). */
+JsonNode *tb_http_read_json_object (SoupServerMessage *msg);
+
+G_END_DECLS
