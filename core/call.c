@@ -46,6 +46,7 @@ struct _TbCall {
   GSocket *socket;               /* handed to the media session */
   TbMediaSession *media;
   TbConversation *conversation;
+  TbConversationPeer peer;       /* what the conversation talks to */
   TbWavWriter *recorder;
   TbMediaStats stats;            /* copied when the media stops */
   JsonNode *turns;               /* the conversation's, when it ends */
@@ -337,18 +338,58 @@ start_recorder (TbCall *call)
     g_warning ("call %s: not recorded: %s", call->id, error->message);
 }
 
-static const TbConversationActions conversation_actions = {
-  tb_call_hangup, tb_call_transfer,
-};
+/* The call as the conversation's peer: audio through the media session. */
+static void
+peer_play (gpointer data, const gint16 *samples, gsize n)
+{
+  tb_media_session_play (((TbCall *) data)->media, samples, n);
+}
+
+static void
+peer_flush (gpointer data)
+{
+  tb_media_session_flush (((TbCall *) data)->media);
+}
+
+static guint64
+peer_unplayed (gpointer data)
+{
+  TbMediaStats stats;
+
+  tb_media_session_get_stats (((TbCall *) data)->media, &stats);
+  return stats.samples_queued;
+}
+
+static gboolean
+peer_send_dtmf (gpointer data, const char *digits, GError **error)
+{
+  return tb_media_session_send_dtmf (((TbCall *) data)->media, digits, error);
+}
+
+static void
+peer_hangup (gpointer data, const char *reason)
+{
+  tb_call_hangup (data, reason);
+}
+
+static void
+peer_transfer (gpointer data, const char *target)
+{
+  tb_call_transfer (data, target);
+}
 
 static void
 start_conversation (TbCall *call)
 {
   g_autoptr(GError) error = NULL;
 
-  call->conversation = tb_conversation_new (call, call->config, call->agent, call->media,
+  call->peer = (TbConversationPeer) {
+    call->id, call->from, call->to, peer_play, peer_flush, peer_unplayed, peer_send_dtmf,
+    peer_hangup, peer_transfer,
+  };
+  call->conversation = tb_conversation_new (call->config, call->agent,
                                             tb_call_manager_get_host (call->manager),
-                                            &conversation_actions, &error);
+                                            &call->peer, call, &error);
   if (!call->conversation) {
     g_warning ("call %s: the agent cannot talk: %s", call->id, error->message);
     play_greeting (call);

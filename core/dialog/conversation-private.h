@@ -73,12 +73,12 @@ typedef struct {
 } TbDialogOp;
 
 struct _TbConversation {
-  TbCall *call;
+  const char *id;              /* the call's, for logs */
+  const TbConversationPeer *peer;
+  gpointer peer_data;
   TbConfig *config;
   const TbAgentConfig *agent;
-  TbMediaSession *media;
   const TbHost *host;
-  TbConversationActions actions;
   guint rate;
   gint64 start_us;
 

@@ -94,7 +94,7 @@ open_tools (TbConversation *c)
     char *names[] = { c->agent->tools[i], NULL };
 
     if (!provider_open (c, TB_PLUGIN_KIND_TOOL, names, &provider, &error)) {
-      g_warning ("call %s: tool %s left out: %s", tb_call_get_id (c->call), names[0],
+      g_warning ("call %s: tool %s left out: %s", c->id, names[0],
                  error->message);
       continue;
     }
@@ -132,7 +132,7 @@ on_stt_final (const char *text, double confidence, gpointer user_data)
 
   c->awaiting_final = FALSE;
   g_clear_pointer (&c->partial, g_free);
-  g_message ("call %s: caller said \"%s\" (confidence %.2f)", tb_call_get_id (c->call), clean,
+  g_message ("call %s: caller said \"%s\" (confidence %.2f)", c->id, clean,
              confidence);
   if (*clean)
     caller_said (c, clean, c->vad_speech_start_us, c->vad_speech_end_us);
@@ -148,7 +148,7 @@ on_stt_error (const GError *error, gpointer user_data)
 {
   TbConversation *c = user_data;
 
-  g_warning ("call %s: speech recognition (%s) failed: %s", tb_call_get_id (c->call),
+  g_warning ("call %s: speech recognition (%s) failed: %s", c->id,
              c->stt.config->name, error->message);
   /* The session is over; the call goes on with a new one. */
   g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
@@ -176,7 +176,7 @@ stt_start (TbConversation *c)
     return;
   c->stt_session = stt->session_new (c->stt.instance, &params, &stt_callbacks, c, NULL, &error);
   if (!c->stt_session)
-    g_warning ("call %s: no speech recognition: %s", tb_call_get_id (c->call), error->message);
+    g_warning ("call %s: no speech recognition: %s", c->id, error->message);
 }
 
 static void
@@ -222,7 +222,7 @@ barge_in (TbConversation *c)
     c->turn->barge_in_stop_us = now;
   }
   g_message ("call %s: barge-in: the caller spoke for %u ms; %" G_GUINT64_FORMAT
-             " ms of the reply not played", tb_call_get_id (c->call),
+             " ms of the reply not played", c->id,
              c->vad.speech_frames * FRAME_MS, unplayed * 1000 / c->rate);
   tb_dialog_reply_cancel (c, TRUE);
 }
@@ -316,15 +316,15 @@ tb_dialog_reply_finished (TbConversation *c)
     g_autofree char *argument = g_steal_pointer (&c->action_argument);
     g_autoptr(GError) error = NULL;
 
-    g_message ("call %s: doing what the tool asked: %s%s%s", tb_call_get_id (c->call), action,
+    g_message ("call %s: doing what the tool asked: %s%s%s", c->id, action,
                argument ? " " : "", argument ? argument : "");
     if (g_str_equal (action, "hangup"))
-      c->actions.hangup (c->call, "agent-hangup");
+      c->peer->hangup (c->peer_data, "agent-hangup");
     else if (g_str_equal (action, "transfer") && argument)
-      c->actions.transfer (c->call, argument);
+      c->peer->transfer (c->peer_data, argument);
     else if (g_str_equal (action, "dtmf") && argument &&
-             !tb_media_session_send_dtmf (c->media, argument, &error))
-      g_warning ("call %s: DTMF not sent: %s", tb_call_get_id (c->call), error->message);
+             !c->peer->send_dtmf (c->peer_data, argument, &error))
+      g_warning ("call %s: DTMF not sent: %s", c->id, error->message);
   }
 }
 
@@ -382,19 +382,18 @@ tb_conversation_event (TbConversation *c, const TbCallEvent *event)
 /* ---- life ---------------------------------------------------------------- */
 
 TbConversation *
-tb_conversation_new (TbCall *call, TbConfig *config, const TbAgentConfig *agent,
-                     TbMediaSession *media, const TbHost *host,
-                     const TbConversationActions *actions, GError **error)
+tb_conversation_new (TbConfig *config, const TbAgentConfig *agent, const TbHost *host,
+                     const TbConversationPeer *peer, gpointer peer_data, GError **error)
 {
   g_autoptr(TbConversation) c = g_new0 (TbConversation, 1);
   const TbLlmVTable *llm;
 
-  c->call = call;
+  c->id = peer->call_id;
+  c->peer = peer;
+  c->peer_data = peer_data;
   c->config = tb_config_ref (config);
   c->agent = agent;
-  c->media = media;
   c->host = host;
-  c->actions = *actions;
   c->rate = config->media.sample_rate;
   c->start_us = tb_dialog_now (c);
   c->ops = g_ptr_array_new ();
@@ -417,7 +416,7 @@ tb_conversation_new (TbCall *call, TbConfig *config, const TbAgentConfig *agent,
 
     c->have_stt = provider_open (c, TB_PLUGIN_KIND_STT, agent->stt, &c->stt, &stt_error);
     if (!c->have_stt)
-      g_warning ("call %s: the caller will not be understood: %s", tb_call_get_id (call),
+      g_warning ("call %s: the caller will not be understood: %s", peer->call_id,
                  stt_error->message);
   }
   llm = c->llm.vtable;

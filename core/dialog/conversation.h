@@ -14,7 +14,6 @@
 #pragma once
 
 #include "call.h"
-#include "media-session.h"
 
 #include <json-glib/json-glib.h>
 
@@ -22,23 +21,36 @@ G_BEGIN_DECLS
 
 typedef struct _TbConversation TbConversation;
 
-/* What the conversation asks of the call. */
+/* The call the conversation talks on: its identity, where the agent's audio
+ * goes (a call's media session; a simulated line in tb-simulate) and what
+ * the conversation may ask of it. Audio is mono S16 at the config's rate. */
 typedef struct {
-  void (*hangup) (TbCall *call, const char *reason);
-  void (*transfer) (TbCall *call, const char *target);
-} TbConversationActions;
+  const char *call_id;
+  const char *caller;          /* caller's number or SIP user */
+  const char *callee;          /* dialled number */
+  /* Queue audio to send after what is queued. */
+  void (*play) (gpointer peer, const gint16 *samples, gsize n);
+  /* Drop everything queued, at once. */
+  void (*flush) (gpointer peer);
+  /* Samples queued and not yet sent. */
+  guint64 (*unplayed) (gpointer peer);
+  gboolean (*send_dtmf) (gpointer peer, const char *digits, GError **error);
+  void (*hangup) (gpointer peer, const char *reason);
+  void (*transfer) (gpointer peer, const char *target);
+} TbConversationPeer;
 
 /* Whether @agent can hold a conversation: it names an LLM and a TTS provider. */
 gboolean tb_conversation_wanted (const TbAgentConfig *agent);
 
-/* Starts the conversation (the greeting plays at once). @media is the
- * call's session, borrowed: free the conversation before it. */
-TbConversation *tb_conversation_new (TbCall *call, TbConfig *config, const TbAgentConfig *agent,
-                                     TbMediaSession *media, const TbHost *host,
-                                     const TbConversationActions *actions, GError **error);
+/* Starts the conversation (the greeting plays at once). @peer and its
+ * strings are borrowed, with @peer_data: free the conversation before them. */
+TbConversation *tb_conversation_new (TbConfig *config, const TbAgentConfig *agent,
+                                     const TbHost *host, const TbConversationPeer *peer,
+                                     gpointer peer_data, GError **error);
 void tb_conversation_free (TbConversation *conversation);
 
-/* From the call's media and events. */
+/* The caller's audio (20 ms frames), the end of the queued audio, and the
+ * call's events. */
 void tb_conversation_frame (TbConversation *conversation, const gint16 *samples, gsize n);
 void tb_conversation_drained (TbConversation *conversation);
 void tb_conversation_event (TbConversation *conversation, const TbCallEvent *event);

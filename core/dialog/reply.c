@@ -16,10 +16,7 @@
 guint64
 tb_dialog_unplayed (TbConversation *c)
 {
-  TbMediaStats stats;
-
-  tb_media_session_get_stats (c->media, &stats);
-  return stats.samples_queued;
+  return c->peer->unplayed (c->peer_data);
 }
 
 gboolean
@@ -60,7 +57,7 @@ on_tts_audio (const gint16 *samples, gsize n, gpointer user_data)
     turn->first_audio_out_us = tb_dialog_now (c) +
                                (gint64) (tb_dialog_unplayed (c) * G_USEC_PER_SEC / c->rate);
   }
-  tb_media_session_play (c->media, samples, n);
+  c->peer->play (c->peer_data, samples, n);
   c->samples_queued += n;
   if (c->greeting_audio)
     g_byte_array_append (c->greeting_audio, (const guint8 *) samples, n * sizeof (gint16));
@@ -102,7 +99,7 @@ on_tts_error (const GError *error, gpointer user_data)
   TbConversation *c = tb_dialog_op_live (op);
 
   if (c) {
-    g_warning ("call %s: text-to-speech (%s) failed: %s", tb_call_get_id (c->call),
+    g_warning ("call %s: text-to-speech (%s) failed: %s", c->id,
                c->tts.config->name, error->message);
     if (c->turn && !c->turn->failure)
       c->turn->failure = g_strdup_printf ("tts: %s", error->message);
@@ -170,7 +167,7 @@ tb_dialog_speak_greeting (TbConversation *c)
 
     c->turn->tts_request_us = c->turn->tts_first_audio_us = tb_dialog_now (c);
     c->turn->first_audio_out_us = tb_dialog_now (c);
-    tb_media_session_play (c->media, samples, size / sizeof (gint16));
+    c->peer->play (c->peer_data, samples, size / sizeof (gint16));
     c->samples_queued += size / sizeof (gint16);
     spoken->text = g_strdup (text);
     spoken->end_sample = c->samples_queued;
@@ -261,7 +258,7 @@ on_llm_error (const GError *error, gpointer user_data)
   TbConversation *c = tb_dialog_op_live (op);
 
   if (c) {
-    g_warning ("call %s: language model (%s) failed: %s", tb_call_get_id (c->call),
+    g_warning ("call %s: language model (%s) failed: %s", c->id,
                c->llm.config->name, error->message);
     if (c->turn && !c->turn->failure)
       c->turn->failure = g_strdup_printf ("llm: %s", error->message);
@@ -391,7 +388,7 @@ tb_dialog_reply_cancel (TbConversation *c, gboolean heard_only)
   g_autofree char *heard = heard_text (c, played);
   TbDialogSpoken *spoken;
 
-  tb_media_session_flush (c->media);
+  c->peer->flush (c->peer_data);
   if (c->reply)
     g_cancellable_cancel (c->reply);
   tb_dialog_tools_cancel (c);

@@ -129,7 +129,7 @@ take_action (TbConversation *c, const char *result_json)
                           json_object_get_string_member_with_default (call, "digits", NULL));
   else if (action)
     g_warning ("call %s: a tool asked for an unknown call action '%s'",
-               tb_call_get_id (c->call), action);
+               c->id, action);
 }
 
 static void run_next (TbConversation *c);
@@ -158,7 +158,7 @@ on_tool_result (const char *result_json, gpointer user_data)
     TbDialogToolRun *run = op->data;
     const TbLlmToolCall *call = g_ptr_array_index (c->tool_calls, c->tool_index);
 
-    g_message ("call %s: tool %s answered in %" G_GINT64_FORMAT " ms", tb_call_get_id (c->call),
+    g_message ("call %s: tool %s answered in %" G_GINT64_FORMAT " ms", c->id,
                run->name, (tb_dialog_now (c) - run->started_us) / 1000);
     take_action (c, result_json ? result_json : "{}");
     tool_over (c, run, call, TRUE, result_json ? result_json : "{}");
@@ -177,7 +177,7 @@ on_tool_error (const GError *error, gpointer user_data)
     const TbLlmToolCall *call = g_ptr_array_index (c->tool_calls, c->tool_index);
     g_autofree char *content = error_json (error->message);
 
-    g_warning ("call %s: tool %s failed: %s", tb_call_get_id (c->call), run->name,
+    g_warning ("call %s: tool %s failed: %s", c->id, run->name,
                error->message);
     tool_over (c, run, call, FALSE, content);
   }
@@ -199,7 +199,7 @@ run_next (TbConversation *c)
     /* Every call answered: the LLM goes on with the results. */
     if (++c->tool_rounds > MAX_TOOL_ROUNDS) {
       g_warning ("call %s: the language model kept calling tools; giving up on this request",
-                 tb_call_get_id (c->call));
+                 c->id);
       tb_dialog_say (c, TB_DIALOG_SORRY_TOOLS, FALSE);
       tb_dialog_reply_maybe_finished (c);
       return;
@@ -223,7 +223,7 @@ run_next (TbConversation *c)
     /* Back to the LLM, which asks the caller for what is missing. */
     g_autofree char *content = error_json (problem);
 
-    g_message ("call %s: tool %s not run: %s", tb_call_get_id (c->call), call->name, problem);
+    g_message ("call %s: tool %s not run: %s", c->id, call->name, problem);
     run->ended_us = run->started_us;
     run->result = g_strdup (content);
     answer_call (c, call, content);
@@ -232,10 +232,10 @@ run_next (TbConversation *c)
     return;
   }
 
-  invocation.call_id = tb_call_get_id (c->call);
+  invocation.call_id = c->id;
   invocation.agent = c->agent->name;
-  invocation.caller = tb_call_get_from (c->call);
-  invocation.callee = tb_call_get_to (c->call);
+  invocation.caller = c->peer->caller;
+  invocation.callee = c->peer->callee;
   invocation.function = call->name;
   invocation.arguments_json = call->arguments_json;
   c->running_tool = TRUE;
