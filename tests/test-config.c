@@ -145,7 +145,8 @@ test_telephony (Fixture *f, gconstpointer data)
     "password-env=TB_TEST_SECRET\nexpires=600\n"
     "[trunk:direct]\nproxy=sip:gw@198.51.100.9;transport=tcp\nusername=u\n"
     "auth-username=u-auth\npassword-env=TB_TEST_SECRET\ncaller-id=+15550199\n"
-    "[account:alice]\npassword-env=TB_TEST_SECRET\n", &error);
+    "[account:alice]\npassword-env=TB_TEST_SECRET\n"
+    "[http]\nlisten=127.0.0.2:8081\nwebhook-secret-env=TB_TEST_SECRET\n", &error);
   const TbTrunkConfig *trunk;
   g_autoptr(GInetAddress) inside = g_inet_address_new_from_string ("10.1.200.3");
   g_autoptr(GInetAddress) outside = g_inet_address_new_from_string ("10.2.0.1");
@@ -167,6 +168,9 @@ test_telephony (Fixture *f, gconstpointer data)
                    ==, "G722");
   g_assert_cmpuint (config->media.sample_rate, ==, 8000);
   g_assert_cmpuint (config->media.rtp_timeout_s, ==, 30);
+  g_assert_cmpstr (config->http_host, ==, "127.0.0.2");
+  g_assert_cmpuint (config->http_port, ==, 8081);
+  g_assert_cmpstr (config->http_webhook_secret, ==, SECRET_VALUE);
   /* No default agent: an unbound number has no agent. */
   g_assert_null (tb_config_route (config, "2000"));
   g_assert_nonnull (tb_config_route (config, "1000"));
@@ -256,6 +260,10 @@ static const ErrorCase error_cases[] = {
     "test.conf:7: [agent:b] numbers: number 1000 is already bound to agent 'a'" },
   { "bad-number", "[agent:a]\nnumbers=10 00\nstt=teststt\ntts=testtts\nllm=testllm\n",
     "test.conf:2: [agent:a] numbers: '10 00' is not a phone number or SIP user" },
+  { "http-bad-listen", "[http]\nlisten=localhost:8080\n",
+    "test.conf:2: [http] listen: 'localhost:8080' is not an IP address with an optional :PORT" },
+  { "http-secret-unset", "[http]\nwebhook-secret-env=TB_TEST_UNSET_VAR\n",
+    "test.conf:2: [http] webhook-secret-env: environment variable TB_TEST_UNSET_VAR is not set" },
   { "bad-listen", "[sip]\nlisten=localhost:5060\n",
     "test.conf:2: [sip] listen: 'localhost:5060' is not an IP address with an optional :PORT" },
   { "bad-listen-port", "[sip]\nlisten=127.0.0.1:99999\n",

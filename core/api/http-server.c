@@ -246,9 +246,10 @@ void
 tb_http_server_add_route (TbHttpServer *server, const char *method, const char *prefix,
                           TbHttpHandler handler, gpointer user_data)
 {
-  Route *route = g_new0 (Route, 1);
+  Route *route;
 
   g_return_if_fail (prefix && prefix[0] == '/');
+  route = g_new0 (Route, 1);
   route->method = g_strdup (method);
   route->prefix = g_strdup (prefix);
   route->prefix_len = strlen (prefix);
