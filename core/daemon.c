@@ -75,6 +75,12 @@ tb_daemon_get_config (TbDaemon *daemon)
   return daemon->config ? tb_config_ref (daemon->config) : NULL;
 }
 
+const TbHost *
+tb_daemon_get_host (TbDaemon *daemon)
+{
+  return &daemon->host;
+}
+
 TbPluginRegistry *
 tb_daemon_get_registry (TbDaemon *daemon)
 {
@@ -182,6 +188,7 @@ gboolean
 tb_daemon_start (TbDaemon *daemon, GError **error)
 {
   daemon->calls = tb_call_manager_new (daemon->config);
+  tb_call_manager_set_host (daemon->calls, &daemon->host);
   daemon->sip = tb_sip_endpoint_new (daemon->calls, error);
   if (!daemon->sip)
     return FALSE;

@@ -20,6 +20,8 @@ gboolean tb_daemon_load (TbDaemon *daemon, GError **error);
 /* The current config (a new reference), NULL before a successful load. */
 TbConfig *tb_daemon_get_config (TbDaemon *daemon);
 TbPluginRegistry *tb_daemon_get_registry (TbDaemon *daemon);
+/* The host services the daemon gives its plugins. */
+const TbHost *tb_daemon_get_host (TbDaemon *daemon);
 
 /* After a successful load: starts the call manager, SIP and, unless
  * [http] listen is empty, the HTTP server with the built-in webhooks. */

@@ -203,6 +203,11 @@ on_llm_delta (const char *text, gpointer user_data)
   if (!c || !text)
     return;
   first_token (c);
+  /* A later round's text starts a new sentence of the same reply. */
+  if (c->turn && c->round_text->len == 0 && c->turn->reply_text->len > 0 &&
+      !g_ascii_isspace (c->turn->reply_text->str[c->turn->reply_text->len - 1]) &&
+      !g_ascii_isspace (text[0]))
+    g_string_append_c (c->turn->reply_text, ' ');
   g_string_append (c->round_text, text);
   if (c->turn)
     g_string_append (c->turn->reply_text, text);
