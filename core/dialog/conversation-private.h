@@ -44,6 +44,7 @@ typedef struct {
   GString *reply_text;         /* what the agent was to say */
   char *heard_text;            /* what was played, when interrupted */
   gint64 speech_start_us, speech_end_us;
+  gint64 end_of_turn_us;       /* endpointing decided the caller was done */
   gint64 stt_final_us;
   gint64 llm_request_us, llm_first_token_us;
   gint64 tts_request_us, tts_first_audio_us;
@@ -97,7 +98,7 @@ struct _TbConversation {
   char *partial;
   GString *pending_caller;     /* caller text of a turn not answered yet */
   gint64 pending_start_us, pending_end_us;
-  gint64 vad_speech_start_us, vad_speech_end_us;
+  gint64 vad_speech_start_us, vad_speech_end_us, vad_turn_end_us;
   gboolean barged;             /* this speech has interrupted already */
 
   /* History and turns */

@@ -260,6 +260,7 @@ tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
 
   if (event == TB_VAD_SPEECH_END) {
     c->vad_speech_end_us = now - (gint64) c->vad.quiet_run * FRAME_MS * 1000;
+    c->vad_turn_end_us = now;
     c->capturing = FALSE;
     if (c->stt_session) {
       c->awaiting_final = TRUE;
@@ -279,6 +280,7 @@ begin_turn (TbConversation *c, const char *text, gint64 start, gint64 end)
   turn->speech_start_us = start;
   turn->speech_end_us = end;
   turn->stt_final_us = start ? tb_dialog_now (c) : 0;
+  turn->end_of_turn_us = start && end > start ? c->vad_turn_end_us : 0;  /* not for keys */
   c->turn = turn;
   tb_dialog_add_message (c, TB_LLM_ROLE_USER, text, NULL, NULL);
   tb_dialog_reply_start (c);

@@ -151,7 +151,8 @@ add_turn (TbConversation *c, JsonBuilder *b, TbDialogTurn *turn)
     add_text (b, "heard", turn->heard_text ? turn->heard_text : "");
   add_time (c, b, "speech_start_ms", turn->speech_start_us);
   add_time (c, b, "speech_end_ms", turn->speech_end_us);
-  add_latency (b, "stt_final_ms", turn->speech_end_us, turn->stt_final_us);
+  /* Recognition: from the end of turn to the transcript. */
+  add_latency (b, "stt_final_ms", turn->end_of_turn_us, turn->stt_final_us);
   add_latency (b, "llm_first_token_ms", turn->llm_request_us, turn->llm_first_token_us);
   add_latency (b, "tts_first_audio_ms", turn->tts_request_us, turn->tts_first_audio_us);
   add_latency (b, "response_ms", reply_from, turn->first_audio_out_us);
