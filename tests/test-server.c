@@ -115,6 +115,8 @@ tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *m
   g_autofree char *text = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *ready = NULL;
+  g_autofree char *http = s->http_port ? g_strdup_printf ("127.0.0.1:%u", s->http_port)
+                                       : g_strdup ("");
   /* 50000-59999 for the server, 40000-49999 for sipp: apart from the
    * ranges the RTP unit tests use (20000-39999) when run in parallel. */
   guint first_rtp = 50000 + 100 * g_random_int_range (0, 99);
@@ -131,11 +133,11 @@ tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *m
   text = g_strdup_printf (
     "[talkingbits]\nplugin-path=\nrecordings-dir=recordings\n"
     "[sip]\nlisten=127.0.0.1:%u\n%s"
-    "[http]\nlisten=\n"
+    "[http]\nlisten=%s\n"
     "[media]\nrtp-ports=%u-%u\n%s"
     "[agent:reception]\nnumbers=1000\ngreeting-file=greeting.wav\n"
     "[agent:slow]\nnumbers=1001\nanswer-delay-ms=10000\n%s",
-    s->sip_port, sip_extra, first_rtp, first_rtp + 99, media_extra, groups);
+    s->sip_port, sip_extra, http, first_rtp, first_rtp + 99, media_extra, groups);
   conf = tb_test_write_file (s->dir, "t.conf", text);
   s->log = g_build_filename (s->dir, "daemon.log", NULL);
   s->daemon = tb_test_start_daemon (conf, s->plugin_path ? s->plugin_path : "", s->log);

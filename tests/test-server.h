@@ -19,6 +19,7 @@ typedef struct {
   char *log;
   GSubprocess *daemon;
   const char *plugin_path;   /* TALKINGBITS_PLUGIN_PATH of the daemon; NULL: none */
+  guint http_port;           /* [http] listen on 127.0.0.1; 0: no HTTP server */
 } TbTestServer;
 
 /* A WAV of a @hz tone, @seconds long, at @rate, written with our writer. */
