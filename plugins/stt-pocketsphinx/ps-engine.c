@@ -40,8 +40,10 @@ log_sphinx (void *user_data, err_lvl_t level, const char *format, ...)
   text = g_strdup_vprintf (format, args);
   va_end (args);
   g_strchomp (text);
-  /* Speech that fits no phrase of a grammar is no error of ours. */
-  if (level == ERR_WARN || strstr (text, "does not match the grammar"))
+  /* Speech that fits no phrase of a grammar, or an utterance with no
+   * speech, is no error of ours. */
+  if (level == ERR_WARN || strstr (text, "does not match the grammar") ||
+      strstr (text, "Couldn't find <s> in first frame"))
     g_debug ("pocketsphinx: %s", text);
   else
     g_message ("pocketsphinx: %s", text);
