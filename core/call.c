@@ -366,6 +366,14 @@ peer_send_dtmf (gpointer data, const char *digits, GError **error)
   return tb_media_session_send_dtmf (((TbCall *) data)->media, digits, error);
 }
 
+static guint
+peer_line_rate (gpointer data)
+{
+  const TbSdpStream *stream = &((TbCall *) data)->stream;
+
+  return stream->codec ? stream->codec->sample_rate : 0;
+}
+
 static void
 peer_hangup (gpointer data, const char *reason)
 {
@@ -384,8 +392,8 @@ start_conversation (TbCall *call)
   g_autoptr(GError) error = NULL;
 
   call->peer = (TbConversationPeer) {
-    call->id, call->from, call->to, peer_play, peer_flush, peer_unplayed, peer_send_dtmf,
-    peer_hangup, peer_transfer,
+    call->id, call->from, call->to, peer_line_rate, peer_play, peer_flush, peer_unplayed,
+    peer_send_dtmf, peer_hangup, peer_transfer,
   };
   call->conversation = tb_conversation_new (call->config, call->agent,
                                             tb_call_manager_get_host (call->manager),

@@ -65,7 +65,7 @@
 G_BEGIN_DECLS
 
 #define TB_PLUGIN_ABI_MAJOR 1
-#define TB_PLUGIN_ABI_MINOR 0
+#define TB_PLUGIN_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define TB_PLUGIN_ENTRY_SYMBOL "tb_plugin_describe"
@@ -139,6 +139,10 @@ typedef struct {
   guint sample_rate;              /* 8000, 16000, ...             */
   const char *language;           /* BCP 47, "en-US"; may be NULL */
   const char *const *phrases;     /* expected phrases (grammar/hints); may be NULL */
+  /* ABI 1.1: the audio rate of the codec on the line (8000 for G.711,
+   * 16000 for G.722), so a recogniser knows phone audio resampled to
+   * sample_rate for what it is; 0 when not known. */
+  guint line_rate;
 } TbSttParams;
 
 typedef struct {

@@ -21,7 +21,7 @@ test_version (void)
   g_autofree char *out = NULL, *err = NULL;
 
   g_assert_cmpint (tb_test_run (argv, "", &out, &err), ==, 0);
-  g_assert_true (g_str_has_prefix (out, "talkingbits 0.1.0 (plugin ABI 1.0)"));
+  g_assert_true (g_str_has_prefix (out, "talkingbits 0.1.0 (plugin ABI 1.1)"));
 }
 
 static void

@@ -44,8 +44,8 @@ typedef struct {
 static const BadCase bad_cases[] = {
   { NULL, "not a loadable shared object" },
   { "bad-no-symbol", "no tb_plugin_describe() symbol" },
-  { "bad-abi-major", "built for plugin ABI 2.0; this daemon speaks ABI 1.0" },
-  { "bad-abi-minor", "built for plugin ABI 1.99, newer than this daemon's 1.0" },
+  { "bad-abi-major", "built for plugin ABI 2.1; this daemon speaks ABI 1.1" /* minor: ours */ },
+  { "bad-abi-minor", "built for plugin ABI 1.99, newer than this daemon's 1.1" },
   { "bad-init-fails", "init failed: cannot open the model file" },
   { "bad-no-chat", "llm vtable lacks chat" },
   { "bad-default", "config key 'port': default 'abc' is invalid: expected an integer" },

@@ -171,7 +171,8 @@ static Run *
 run_new (gpointer instance, guint rate, gboolean phrases)
 {
   Run *run = g_new0 (Run, 1);
-  TbSttParams params = { rate, "en-US", phrases ? expected : NULL };
+  TbSttParams params = { .sample_rate = rate, .language = "en-US",
+                         .phrases = phrases ? expected : NULL };
   g_autoptr(GError) error = NULL;
   gint64 start;
 
@@ -479,8 +480,8 @@ static void
 test_bad_params (void)
 {
   gpointer instance = default_instance ();
-  TbSttParams rate = { 44100, NULL, NULL };
-  TbSttParams language = { 8000, "fr-FR", NULL };
+  TbSttParams rate = { .sample_rate = 44100 };
+  TbSttParams language = { .sample_rate = 8000, .language = "fr-FR" };
   g_autoptr(GError) error = NULL;
 
   g_assert_null (stt ()->session_new (instance, &rate, &callbacks, NULL, NULL, &error));

@@ -97,7 +97,7 @@ line_transfer (gpointer data, const char *target)
 }
 
 static const TbConversationPeer line_peer = {
-  "simulated", "simulator", "simulation", line_play, line_flush, line_unplayed, line_send_dtmf,
+  "simulated", "simulator", "simulation", NULL, line_play, line_flush, line_unplayed, line_send_dtmf,
   line_hangup, line_transfer,
 };
 

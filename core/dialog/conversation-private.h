@@ -130,6 +130,11 @@ struct _TbConversation {
   char *greeting_key;
 
   GPtrArray *ops;              /* TbDialogOp * in flight */
+  /* Watchdogs: a provider that says nothing in time is left behind. */
+  GSource *llm_watchdog;       /* the LLM's first token */
+  GSource *tts_watchdog;       /* the first audio of a sentence */
+  GSource *stt_watchdog;       /* the transcript after the end of turn */
+  TbDialogOp *llm_op, *tts_op; /* the requests they watch */
 
   /* What a tool asked of the call, done when the reply has been heard. */
   char *action;
@@ -174,6 +179,19 @@ void tb_dialog_turn_free (TbDialogTurn *turn);
 void tb_dialog_message_free (TbDialogMessage *message);
 void tb_dialog_tool_call_clear (TbLlmToolCall *call);
 gint64 tb_dialog_now (TbConversation *c);
+
+/* How long providers may take before the conversation goes on without
+ * them (the caller hears an apology rather than silence). */
+#define TB_DIALOG_LLM_TIMEOUT_MS 8000
+#define TB_DIALOG_TTS_TIMEOUT_MS 5000
+#define TB_DIALOG_STT_TIMEOUT_MS 4000
+
+/* conversation.c: a watchdog on the thread-default context */
+GSource *tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data);
+void tb_dialog_watchdog_clear (GSource **source);
+/* The request no longer reaches the conversation; its callbacks, when
+ * they come, are ignored. */
+void tb_dialog_op_detach (TbDialogOp *op);
 
 /* Phrases said when something fails, so the caller never hears dead air. */
 #define TB_DIALOG_SORRY_LLM "Sorry, I am having trouble right now. Could you say that again?"

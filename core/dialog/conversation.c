@@ -45,6 +45,33 @@ tb_dialog_op_live (TbDialogOp *op)
 }
 
 void
+tb_dialog_op_detach (TbDialogOp *op)
+{
+  if (op->c)
+    g_ptr_array_remove_fast (op->c->ops, op);
+  op->c = NULL;
+}
+
+GSource *
+tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+void
+tb_dialog_watchdog_clear (GSource **source)
+{
+  if (*source) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}
+
+void
 tb_dialog_op_end (TbDialogOp *op)
 {
   if (op->c)
@@ -130,6 +157,7 @@ on_stt_final (const char *text, double confidence, gpointer user_data)
   TbConversation *c = user_data;
   g_autofree char *clean = g_strstrip (g_strdup (text ? text : ""));
 
+  tb_dialog_watchdog_clear (&c->stt_watchdog);
   c->awaiting_final = FALSE;
   g_clear_pointer (&c->partial, g_free);
   g_message ("call %s: caller said \"%s\" (confidence %.2f)", c->id, clean,
@@ -161,6 +189,26 @@ on_stt_error (const GError *error, gpointer user_data)
     stt_start (c);
 }
 
+/* No transcript in time: start over with a new session, and say so. */
+static gboolean
+on_stt_late (gpointer data)
+{
+  TbConversation *c = data;
+
+  g_clear_pointer (&c->stt_watchdog, g_source_unref);
+  g_warning ("call %s: speech recognition (%s) gave no transcript in %u ms", c->id,
+             c->stt.config->name, TB_DIALOG_STT_TIMEOUT_MS);
+  g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
+  c->awaiting_final = FALSE;
+  if (!tb_dialog_reply_active (c)) {
+    g_clear_object (&c->reply);
+    c->reply = g_cancellable_new ();
+    tb_dialog_say (c, TB_DIALOG_SORRY_STT, FALSE);
+  }
+  stt_start (c);
+  return G_SOURCE_REMOVE;
+}
+
 static const TbSttCallbacks stt_callbacks = {
   on_stt_partial, on_stt_final, on_stt_done, on_stt_error,
 };
@@ -169,7 +217,10 @@ static void
 stt_start (TbConversation *c)
 {
   const TbSttVTable *stt = c->stt.vtable;
-  TbSttParams params = { c->rate, c->agent->language, c->phrases };
+  TbSttParams params = {
+    .sample_rate = c->rate, .language = c->agent->language, .phrases = c->phrases,
+    .line_rate = c->peer->line_rate ? c->peer->line_rate (c->peer_data) : 0,
+  };
   g_autoptr(GError) error = NULL;
 
   if (!c->have_stt)
@@ -264,6 +315,8 @@ tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
     c->capturing = FALSE;
     if (c->stt_session) {
       c->awaiting_final = TRUE;
+      tb_dialog_watchdog_clear (&c->stt_watchdog);
+      c->stt_watchdog = tb_dialog_watchdog (TB_DIALOG_STT_TIMEOUT_MS, on_stt_late, c);
       ((const TbSttVTable *) c->stt.vtable)->end_of_turn (c->stt_session);
     }
   }
@@ -443,6 +496,9 @@ tb_conversation_free (TbConversation *c)
   if (c->reply)
     g_cancellable_cancel (c->reply);
   tb_dialog_tools_cancel (c);
+  tb_dialog_watchdog_clear (&c->llm_watchdog);
+  tb_dialog_watchdog_clear (&c->tts_watchdog);
+  tb_dialog_watchdog_clear (&c->stt_watchdog);
   /* Requests still in flight end on their own; they no longer see us. */
   for (guint i = 0; i < c->ops->len; i++)
     ((TbDialogOp *) g_ptr_array_index (c->ops, i))->c = NULL;

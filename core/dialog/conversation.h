@@ -28,6 +28,8 @@ typedef struct {
   const char *call_id;
   const char *caller;          /* caller's number or SIP user */
   const char *callee;          /* dialled number */
+  /* The audio rate of the line's codec (8000 for G.711), 0 if unknown. */
+  guint (*line_rate) (gpointer peer);
   /* Queue audio to send after what is queued. */
   void (*play) (gpointer peer, const gint16 *samples, gsize n);
   /* Drop everything queued, at once. */

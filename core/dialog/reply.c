@@ -49,6 +49,8 @@ on_tts_audio (const gint16 *samples, gsize n, gpointer user_data)
 
   if (!c || n == 0)
     return;
+  if (op == c->tts_op)
+    tb_dialog_watchdog_clear (&c->tts_watchdog);
   turn = c->turn;
   if (turn && !turn->tts_first_audio_us)
     turn->tts_first_audio_us = tb_dialog_now (c);
@@ -66,6 +68,8 @@ on_tts_audio (const gint16 *samples, gsize n, gpointer user_data)
 static void
 synthesis_over (TbConversation *c, TbDialogSpoken *spoken)
 {
+  tb_dialog_watchdog_clear (&c->tts_watchdog);
+  c->tts_op = NULL;
   spoken->end_sample = c->samples_queued;
   g_ptr_array_add (c->spoken, spoken);
   c->synthesizing = FALSE;
@@ -113,6 +117,26 @@ on_tts_error (const GError *error, gpointer user_data)
 
 static const TbTtsCallbacks tts_callbacks = { on_tts_audio, on_tts_done, on_tts_error };
 
+/* A sentence whose audio does not come in time is skipped. */
+static gboolean
+on_tts_late (gpointer data)
+{
+  TbConversation *c = data;
+  TbDialogOp *op = c->tts_op;
+  TbDialogSpoken *spoken = op->data;
+
+  g_clear_pointer (&c->tts_watchdog, g_source_unref);
+  g_warning ("call %s: text-to-speech (%s) gave no audio in %u ms; sentence skipped", c->id,
+             c->tts.config->name, TB_DIALOG_TTS_TIMEOUT_MS);
+  if (c->turn && !c->turn->failure)
+    c->turn->failure = g_strdup ("tts: no audio in time");
+  /* The request goes on without us; its sentence is ours now. */
+  op->data = g_new0 (TbDialogSpoken, 1);
+  tb_dialog_op_detach (op);
+  synthesis_over (c, spoken);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 pump (TbConversation *c)
 {
@@ -130,8 +154,9 @@ pump (TbConversation *c)
   request.rate = c->agent->speaking_rate;
   request.sample_rate = c->rate;
   c->synthesizing = TRUE;
-  tts->synthesize (c->tts.instance, &request, &tts_callbacks,
-                   tb_dialog_op_new (c, c->reply, spoken), c->reply);
+  c->tts_op = tb_dialog_op_new (c, c->reply, spoken);
+  c->tts_watchdog = tb_dialog_watchdog (TB_DIALOG_TTS_TIMEOUT_MS, on_tts_late, c);
+  tts->synthesize (c->tts.instance, &request, &tts_callbacks, c->tts_op, c->reply);
 }
 
 void
@@ -191,6 +216,7 @@ on_sentence (const char *sentence, gpointer user_data)
 static void
 first_token (TbConversation *c)
 {
+  tb_dialog_watchdog_clear (&c->llm_watchdog);
   if (c->turn && !c->turn->llm_first_token_us)
     c->turn->llm_first_token_us = tb_dialog_now (c);
 }
@@ -238,6 +264,8 @@ on_llm_done (gpointer user_data)
   TbConversation *c = tb_dialog_op_live (op);
 
   if (c) {
+    tb_dialog_watchdog_clear (&c->llm_watchdog);
+    c->llm_op = NULL;
     tb_sentences_flush (c->sentences);
     c->thinking = FALSE;
     if (c->round_text->len || c->tool_calls->len) {
@@ -263,6 +291,8 @@ on_llm_error (const GError *error, gpointer user_data)
   TbConversation *c = tb_dialog_op_live (op);
 
   if (c) {
+    tb_dialog_watchdog_clear (&c->llm_watchdog);
+    c->llm_op = NULL;
     g_warning ("call %s: language model (%s) failed: %s", c->id,
                c->llm.config->name, error->message);
     if (c->turn && !c->turn->failure)
@@ -280,6 +310,26 @@ on_llm_error (const GError *error, gpointer user_data)
 static const TbLlmCallbacks llm_callbacks = {
   on_llm_delta, on_llm_tool_call, on_llm_done, on_llm_error,
 };
+
+/* The LLM said nothing in time: it is left behind, the caller hears an
+ * apology. */
+static gboolean
+on_llm_late (gpointer data)
+{
+  TbConversation *c = data;
+
+  g_clear_pointer (&c->llm_watchdog, g_source_unref);
+  g_warning ("call %s: language model (%s) gave nothing in %u ms", c->id, c->llm.config->name,
+             TB_DIALOG_LLM_TIMEOUT_MS);
+  if (c->turn && !c->turn->failure)
+    c->turn->failure = g_strdup ("llm: no answer in time");
+  if (c->llm_op)
+    tb_dialog_op_detach (c->llm_op);
+  c->llm_op = NULL;
+  c->thinking = FALSE;
+  tb_dialog_say (c, TB_DIALOG_SORRY_LLM, FALSE);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 tool_call_free (TbLlmToolCall *call)
@@ -305,8 +355,10 @@ llm_request (TbConversation *c)
   if (c->turn && !c->turn->llm_request_us)
     c->turn->llm_request_us = tb_dialog_now (c);
   c->thinking = TRUE;
-  llm->chat (c->llm.instance, &request, &llm_callbacks, tb_dialog_op_new (c, c->reply, NULL),
-             c->reply);
+  c->llm_op = tb_dialog_op_new (c, c->reply, NULL);
+  tb_dialog_watchdog_clear (&c->llm_watchdog);
+  c->llm_watchdog = tb_dialog_watchdog (TB_DIALOG_LLM_TIMEOUT_MS, on_llm_late, c);
+  llm->chat (c->llm.instance, &request, &llm_callbacks, c->llm_op, c->reply);
 }
 
 void
@@ -397,6 +449,9 @@ tb_dialog_reply_cancel (TbConversation *c, gboolean heard_only)
   if (c->reply)
     g_cancellable_cancel (c->reply);
   tb_dialog_tools_cancel (c);
+  tb_dialog_watchdog_clear (&c->llm_watchdog);
+  tb_dialog_watchdog_clear (&c->tts_watchdog);
+  c->llm_op = c->tts_op = NULL;
   c->thinking = FALSE;
   c->synthesizing = FALSE;
   while ((spoken = g_queue_pop_head (&c->speech_queue)))

@@ -107,7 +107,7 @@ recognise (Provider *p, guint rate, const char *const *phrases, const gint16 *sa
            gint64 *elapsed_us)
 {
   const TbSttVTable *stt = p->plugin->desc->vtable;
-  TbSttParams params = { rate, "en-US", phrases };
+  TbSttParams params = { .sample_rate = rate, .language = "en-US", .phrases = phrases };
   Outcome outcome = { 0 };
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
