@@ -4,7 +4,8 @@
  * tone as voice, an echoing LLM that calls tools on keywords). Checked: the
  * turns and their metrics in the end-of-call line, barge-in over the
  * greeting (the agent's audio stops), tools with a filler, arguments
- * refused by the schema, a tool that hangs up, a failing LLM, DTMF. */
+ * refused by the schema, a tool that hangs up, a failing LLM, a silent one,
+ * DTMF. */
 #include "audio-check.h"
 #include "audio-file.h"
 #include "test-server.h"
@@ -281,6 +282,26 @@ test_llm_fails (void)
   stop (&f);
 }
 
+/* An LLM that says nothing: after the watchdog's 8 s the caller hears an
+ * apology rather than silence. */
+static void
+test_llm_silent (void)
+{
+  Fixture f = { 0 };
+  const guint bursts[] = { 2500, 3000, 0, 0 };
+  JsonObject *late, *utterance;
+
+  start (&f, "", "[stt:scripted]\ntranscripts=hello\n[llm:scripted]\nfirst-token-delay-ms=30000\n");
+  call (&f, bursts, 14000, NULL);
+  late = turn (&f, 1);
+  g_assert_cmpstr (text (late, "failure"), ==, "llm: no answer in time");
+  g_assert_cmpint (json_object_get_int_member (late, "response_ms"), >=, 8000);
+  utterance = json_array_get_object_element (
+    json_object_get_array_member (f.run.json, "utterances"), 0);
+  g_assert_false (is_null (utterance, "response_ms"));
+  stop (&f);
+}
+
 /* A key press is a caller turn of its own. */
 static void
 test_dtmf (void)
@@ -309,6 +330,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conversation/tools", test_tools);
   g_test_add_func ("/conversation/tool-hangs-up", test_tool_hangs_up);
   g_test_add_func ("/conversation/llm-fails", test_llm_fails);
+  g_test_add_func ("/conversation/llm-silent", test_llm_silent);
   g_test_add_func ("/conversation/dtmf", test_dtmf);
   return g_test_run ();
 }

@@ -146,7 +146,7 @@ test_booking_call (void)
     "\"time\":{\"type\":\"string\"}},\"required\":[\"day\",\"time\"]}\n"
     "[tool:phone]\nplugin=call-control\nfunctions=end_call;transfer_call\n"
     "allowed-numbers=+15550100\n", s.http_port);
-  tb_test_server_start_full (&s, "", "sample-rate=8000\n", groups);
+  tb_test_server_start_full (&s, "", "", groups);
 
   caller = write_caller (s.dir);
   heard_path = g_build_filename (s.dir, "heard.wav", NULL);

@@ -42,7 +42,8 @@ static const TbConfigKey ps_keys[] = {
     .help = "Initial cepstral means for wideband 16 kHz audio: 13 comma-separated numbers" },
   { .name = "bandwidth", .type = TB_CONFIG_TYPE_CHOICE, .default_value = "auto",
     .choices = "auto|narrow|wide",
-    .help = "What 16 kHz sessions carry: auto measures each session's energy above 4 kHz; "
+    .help = "What 16 kHz sessions carry: auto goes by the line's codec when the host says "
+            "(G.711: phone audio), else measures each session's energy above 4 kHz; "
             "narrow: phone audio resampled (cmninit); wide: wideband speech (cmninit-wideband)" },
   { .name = "grammar", .type = TB_CONFIG_TYPE_CHOICE, .default_value = "auto",
     .choices = "auto|off",
@@ -198,6 +199,7 @@ ps_session_new (gpointer instance, const TbSttParams *params, const TbSttCallbac
       g_warning ("no grammar (%s); using the language model", local->message);
   }
   return tb_ps_session_new (ps->engine, g_steal_pointer (&grammar), params->sample_rate,
+                            params->line_rate,
                             ps->partial_interval_us, callbacks, user_data, cancellable);
 }
 

@@ -32,6 +32,7 @@ struct _TbSttSession {
   TbPsEngine *engine;
   TbPsGrammar *grammar;
   guint sample_rate;
+  guint line_rate;           /* the host's word on the line, 0: measure */
   gint64 partial_interval_us;
   GAsyncQueue *commands;     /* Command *, to the thread */
   gint stop;                 /* atomic: the thread drops what is left */
@@ -234,6 +235,7 @@ post (TbSttSession *session, EventType type, const char *text, double confidence
 typedef struct {
   ps_decoder_t *decoder;
   TbPsUpsampler *upsampler;  /* 8 kHz sessions */
+  TbPsLowpass *lowpass;      /* 16 kHz sessions of phone audio */
   gint16 *wide;              /* upsampled audio */
   gsize wide_size;
   gboolean started;          /* CMN set, an utterance open */
@@ -273,6 +275,13 @@ feed (TbSttSession *session, Decoding *d, const gint16 *samples, gsize n)
     tb_ps_upsampler_process (d->upsampler, samples, n, d->wide);
     samples = d->wide;
     n *= 2;
+  } else if (d->lowpass) {
+    if (d->wide_size < n) {
+      d->wide_size = n;
+      d->wide = g_renew (gint16, d->wide, d->wide_size);
+    }
+    tb_ps_lowpass_process (d->lowpass, samples, n, d->wide);
+    samples = d->wide;
   }
   ps_process_raw (d->decoder, samples, n, FALSE, FALSE);
 
@@ -367,6 +376,13 @@ decoding_begin (TbSttSession *session, Decoding *d, GError **error)
     start_decoding (session, d, TRUE);
   } else if (bandwidth != TB_PS_BANDWIDTH_AUTO) {
     start_decoding (session, d, bandwidth == TB_PS_BANDWIDTH_NARROW);
+  } else if (session->line_rate) {
+    /* The host knows the codec: G.711 is phone audio however resampled
+     * (a resampler's images can look like wideband energy: they are
+     * filtered out). */
+    if (session->line_rate <= 8000)
+      d->lowpass = tb_ps_lowpass_new ();
+    start_decoding (session, d, session->line_rate <= 8000);
   } else {
     d->held = g_array_new (FALSE, FALSE, sizeof (gint16));
   }
@@ -389,6 +405,7 @@ decoding_end (TbSttSession *session, Decoding *d)
   g_free (d->wide);
   g_clear_pointer (&d->held, g_array_unref);
   g_clear_pointer (&d->upsampler, tb_ps_upsampler_free);
+  g_clear_pointer (&d->lowpass, tb_ps_lowpass_free);
 }
 
 static gpointer
@@ -436,7 +453,7 @@ session_thread (gpointer data)
 
 TbSttSession *
 tb_ps_session_new (TbPsEngine *engine, TbPsGrammar *grammar, guint sample_rate,
-                   gint64 partial_interval_us, const TbSttCallbacks *callbacks,
+                   guint line_rate, gint64 partial_interval_us, const TbSttCallbacks *callbacks,
                    gpointer user_data, GCancellable *cancellable)
 {
   TbSttSession *session = g_new0 (TbSttSession, 1);
@@ -445,6 +462,7 @@ tb_ps_session_new (TbPsEngine *engine, TbPsGrammar *grammar, guint sample_rate,
   session->engine = engine;
   session->grammar = grammar;
   session->sample_rate = sample_rate;
+  session->line_rate = line_rate;
   session->partial_interval_us = partial_interval_us;
   session->commands = g_async_queue_new_full (g_free);
   session->context = g_main_context_ref_thread_default ();

@@ -11,8 +11,10 @@ G_BEGIN_DECLS
 
 /* @grammar (taken; NULL for the language model). Never fails: problems
  * with the decoder arrive as error(). */
+/* @line_rate: the line's codec rate when the host knows it (8000: phone
+ * audio, whatever @sample_rate), else 0. */
 TbSttSession *tb_ps_session_new (TbPsEngine *engine, TbPsGrammar *grammar, guint sample_rate,
-                                 gint64 partial_interval_us, const TbSttCallbacks *callbacks,
+                                 guint line_rate, gint64 partial_interval_us, const TbSttCallbacks *callbacks,
                                  gpointer user_data, GCancellable *cancellable);
 void tb_ps_session_push_audio (TbSttSession *session, const gint16 *samples, gsize n_samples);
 void tb_ps_session_end_of_turn (TbSttSession *session);

@@ -86,3 +86,39 @@ tb_ps_upsampler_free (TbPsUpsampler *up)
 {
   g_free (up);
 }
+
+struct _TbPsLowpass {
+  float taps[FILTER_LEN];
+  float history[2 * FILTER_LEN];  /* a ring written twice, as above */
+  guint pos;
+};
+
+TbPsLowpass *
+tb_ps_lowpass_new (void)
+{
+  TbPsLowpass *lp = g_new0 (TbPsLowpass, 1);
+
+  for (guint m = 0; m < FILTER_LEN; m++)
+    lp->taps[m] = half_band_tap (m) / 2;
+  return lp;
+}
+
+void
+tb_ps_lowpass_process (TbPsLowpass *lp, const gint16 *in, gsize n, gint16 *out)
+{
+  for (gsize i = 0; i < n; i++) {
+    float sum = 0;
+
+    lp->pos = (lp->pos + FILTER_LEN - 1) % FILTER_LEN;
+    lp->history[lp->pos] = lp->history[lp->pos + FILTER_LEN] = in[i];
+    for (guint k = 0; k < FILTER_LEN; k++)
+      sum += lp->taps[k] * lp->history[lp->pos + k];
+    out[i] = clamp16 (sum);
+  }
+}
+
+void
+tb_ps_lowpass_free (TbPsLowpass *lp)
+{
+  g_free (lp);
+}

@@ -15,6 +15,16 @@ TbPsUpsampler *tb_ps_upsampler_new (void);
 void tb_ps_upsampler_process (TbPsUpsampler *up, const gint16 *in, gsize n, gint16 *out);
 void tb_ps_upsampler_free (TbPsUpsampler *up);
 
+/* The same filter at 16 kHz with gain 1: keeps the phone band of phone
+ * audio some other resampler brought to 16 kHz, and drops the images that
+ * resampler left above 4 kHz (they confuse the wideband model). */
+typedef struct _TbPsLowpass TbPsLowpass;
+
+TbPsLowpass *tb_ps_lowpass_new (void);
+/* Writes @n samples to @out. */
+void tb_ps_lowpass_process (TbPsLowpass *lp, const gint16 *in, gsize n, gint16 *out);
+void tb_ps_lowpass_free (TbPsLowpass *lp);
+
 /* The share (0 to 1) of the energy of 16 kHz @samples that lies above
  * 4 kHz: next to nothing for phone audio resampled to 16 kHz, a few
  * hundredths and more for wideband speech. */
