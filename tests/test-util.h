@@ -39,7 +39,7 @@ GSubprocess *tb_test_start_daemon (const char *conf, const char *plugin_path, co
 /* Sends @signal_number and waits for a clean exit (status 0). */
 void tb_test_stop_daemon (GSubprocess *daemon, int signal_number);
 
-/* Waits up to 20 s until @path contains @needle; returns its content then,
+/* Waits up to 60 s until @path contains @needle; returns its content then,
  * or NULL (after printing it) when it never did. */
 char *tb_test_wait_for_text (const char *path, const char *needle);
 

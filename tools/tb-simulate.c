@@ -133,14 +133,18 @@ tick (gpointer data)
   if (line->caller->len == 0)
     line->waited_ms += FRAME_MS;
   n = MIN (frame, line->caller->len);
-  memcpy (in, line->caller->data, n * sizeof (gint16));
-  g_array_remove_range (line->caller, 0, n);
+  if (n > 0) {
+    memcpy (in, line->caller->data, n * sizeof (gint16));
+    g_array_remove_range (line->caller, 0, n);
+  }
   tb_conversation_frame (line->conversation, in, frame);
 
   /* The agent: 20 ms of what it queued goes out. */
   n = MIN (frame, line->agent->len);
-  memcpy (out, line->agent->data, n * sizeof (gint16));
-  g_array_remove_range (line->agent, 0, n);
+  if (n > 0) {
+    memcpy (out, line->agent->data, n * sizeof (gint16));
+    g_array_remove_range (line->agent, 0, n);
+  }
   if (line->output && !tb_wav_writer_write (line->output, out, frame, &error))
     g_warning ("%s", error->message);
   line->quiet_ms = n > 0 ? 0 : line->quiet_ms + FRAME_MS;
@@ -209,87 +213,95 @@ pick_agent (TbConfig *config, const char *name, GError **error)
   return agent;
 }
 
+/* Runs the simulation; FALSE with @error when it cannot start. */
+static gboolean
+simulate (Line *line, TbDaemon *daemon, GError **error)
+{
+  g_autoptr(TbConfig) config = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  const TbAgentConfig *agent;
+  gboolean ok = FALSE;
+
+  if (!tb_daemon_load (daemon, error))
+    return FALSE;
+  config = tb_daemon_get_config (daemon);
+  agent = pick_agent (config, line->options.agent, error);
+  if (!agent)
+    return FALSE;
+  if (!tb_conversation_wanted (agent)) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "agent '%s' has no LLM and TTS providers", agent->name);
+    return FALSE;
+  }
+
+  /* Everything runs on this thread's context, as on a worker. */
+  g_main_context_push_thread_default (context);
+  line->loop = g_main_loop_new (context, FALSE);
+  line->rate = config->media.sample_rate;
+  line->agent = g_array_new (FALSE, FALSE, sizeof (gint16));
+  line->sayings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  line->caller = tb_simulate_read_input (&line->options, config, agent, line->rate,
+                                         tb_daemon_get_host (daemon), line->sayings, error);
+  if (!line->caller)
+    goto out;
+  if (line->options.output &&
+      !(line->output = tb_wav_writer_new (line->options.output, line->rate, error)))
+    goto out;
+  line->conversation = tb_conversation_new (config, agent, tb_daemon_get_host (daemon),
+                                            &line_peer, line, error);
+  if (!line->conversation)
+    goto out;
+  {
+    GSource *clock = g_timeout_source_new (FRAME_MS);
+
+    g_source_set_callback (clock, tick, line, NULL);
+    g_source_attach (clock, context);
+    g_source_unref (clock);
+  }
+  g_main_loop_run (line->loop);
+  print_report (line, agent->name);
+  ok = TRUE;
+
+out:
+  g_clear_pointer (&line->conversation, tb_conversation_free);
+  /* Let cancelled requests finish before the plugins go. */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  if (line->output && !tb_wav_writer_close (line->output, ok ? error : NULL))
+    ok = FALSE;
+  g_clear_pointer (&line->output, tb_wav_writer_free);
+  g_clear_pointer (&line->caller, g_array_unref);
+  g_clear_pointer (&line->agent, g_array_unref);
+  g_clear_pointer (&line->sayings, g_ptr_array_unref);
+  g_clear_pointer (&line->loop, g_main_loop_unref);
+  g_main_context_pop_thread_default (context);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TbDaemon) daemon = NULL;
-  g_autoptr(TbConfig) config = NULL;
-  g_autoptr(GMainContext) context = NULL;
   g_autofree char *config_path = NULL;
-  const TbAgentConfig *agent;
   Line line = { 0 };
+  int status = 0;
 
   gst_init (&argc, &argv);
   if (!tb_simulate_parse_options (&argc, &argv, &line.options, &error)) {
     g_printerr ("tb-simulate: %s\n", error->message);
+    tb_simulate_options_clear (&line.options);
     return 2;
   }
   tb_log_init (line.options.verbose);
   config_path = tb_config_default_path (line.options.config);
   daemon = tb_daemon_new (config_path);
-  if (!tb_daemon_load (daemon, &error)) {
+  if (!simulate (&line, daemon, &error)) {
     g_printerr ("tb-simulate: %s\n", error->message);
-    return 1;
+    status = 1;
   }
-  config = tb_daemon_get_config (daemon);
-  agent = pick_agent (config, line.options.agent, &error);
-  if (!agent || !tb_conversation_wanted (agent)) {
-    g_printerr ("tb-simulate: %s\n", agent ? "the agent has no LLM and TTS providers"
-                                           : error->message);
-    return 1;
-  }
-
-  /* Everything runs on this thread's context, as on a worker. */
-  context = g_main_context_new ();
-  g_main_context_push_thread_default (context);
-  line.loop = g_main_loop_new (context, FALSE);
-  line.rate = config->media.sample_rate;
-  line.agent = g_array_new (FALSE, FALSE, sizeof (gint16));
-  line.sayings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  line.caller = tb_simulate_read_input (&line.options, config, agent, line.rate,
-                                        tb_daemon_get_host (daemon), line.sayings, &error);
-  if (!line.caller) {
-    g_printerr ("tb-simulate: %s\n", error->message);
-    return 1;
-  }
-  if (line.options.output) {
-    line.output = tb_wav_writer_new (line.options.output, line.rate, &error);
-    if (!line.output) {
-      g_printerr ("tb-simulate: %s\n", error->message);
-      return 1;
-    }
-  }
-  line.conversation = tb_conversation_new (config, agent, tb_daemon_get_host (daemon),
-                                           &line_peer, &line, &error);
-  if (!line.conversation) {
-    g_printerr ("tb-simulate: %s\n", error->message);
-    return 1;
-  }
-  {
-    GSource *clock = g_timeout_source_new (FRAME_MS);
-
-    g_source_set_callback (clock, tick, &line, NULL);
-    g_source_attach (clock, context);
-    g_source_unref (clock);
-  }
-  g_main_loop_run (line.loop);
-
-  print_report (&line, agent->name);
-  g_clear_pointer (&line.conversation, tb_conversation_free);
-  /* Let cancelled requests finish before the plugins go. */
-  while (g_main_context_iteration (context, FALSE))
-    ;
-  if (line.output && !tb_wav_writer_close (line.output, &error))
-    g_printerr ("tb-simulate: %s\n", error->message);
-  g_clear_pointer (&line.output, tb_wav_writer_free);
-  g_array_unref (line.caller);
-  g_array_unref (line.agent);
-  g_ptr_array_unref (line.sayings);
-  g_main_loop_unref (line.loop);
   g_free (line.hangup);
   g_free (line.transfer);
   tb_simulate_options_clear (&line.options);
-  g_main_context_pop_thread_default (context);
-  return 0;
+  return status;
 }

@@ -142,7 +142,7 @@ chat (gpointer instance, const TbLlmRequest *request, const TbLlmCallbacks *call
     reply = g_strdup ("Hello.");
   }
   job->words = reply ? g_strsplit (reply, " ", -1) : NULL;
-  scripted_later ((guint) scripted->delay_ms, start, job);
+  scripted_wait ((guint) scripted->delay_ms, job->cancellable, start, job);
 }
 
 static const char *const *

@@ -82,7 +82,7 @@ invoke (gpointer instance, const TbToolInvocation *invocation, const TbToolCallb
   job->result = hang_up ? g_strdup ("{\"ok\":true,\"call\":{\"action\":\"hangup\"}}")
                         : g_strdup_printf ("{\"ok\":true,\"booked\":%s}",
                                            invocation->arguments_json);
-  scripted_later (hang_up ? 0 : (guint) scripted->delay_ms, answer, job);
+  scripted_wait (hang_up ? 0 : (guint) scripted->delay_ms, job->cancellable, answer, job);
 }
 
 static const TbToolVTable vtable = { TB_TOOL_VTABLE_VERSION, get_functions, invoke };

@@ -20,6 +20,56 @@ scripted_later (guint delay_ms, GSourceFunc func, gpointer data)
   return id;
 }
 
+/* Runs @func (@data) once, after @delay_ms or as soon as @cancellable is
+ * cancelled, whichever comes first (the ABI wants cancelled work to end
+ * promptly). */
+typedef struct {
+  GSource *timer;
+  GSource *cancelled;
+  GSourceFunc func;
+  gpointer data;
+} ScriptedWait;
+
+static inline gboolean
+scripted_wait_over (gpointer user_data)
+{
+  ScriptedWait *wait = user_data;
+
+  g_source_destroy (wait->timer);
+  g_source_unref (wait->timer);
+  if (wait->cancelled) {
+    g_source_destroy (wait->cancelled);
+    g_source_unref (wait->cancelled);
+  }
+  wait->func (wait->data);
+  g_free (wait);
+  return G_SOURCE_REMOVE;
+}
+
+static inline gboolean
+scripted_wait_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  return scripted_wait_over (user_data);
+}
+
+static inline void
+scripted_wait (guint delay_ms, GCancellable *cancellable, GSourceFunc func, gpointer data)
+{
+  ScriptedWait *wait = g_new0 (ScriptedWait, 1);
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  wait->func = func;
+  wait->data = data;
+  wait->timer = g_timeout_source_new (delay_ms);
+  g_source_set_callback (wait->timer, scripted_wait_over, wait, NULL);
+  g_source_attach (wait->timer, context);
+  if (cancellable) {
+    wait->cancelled = g_cancellable_source_new (cancellable);
+    g_source_set_callback (wait->cancelled, G_SOURCE_FUNC (scripted_wait_cancelled), wait, NULL);
+    g_source_attach (wait->cancelled, context);
+  }
+}
+
 static inline void
 scripted_cancel_source (guint *id)
 {
