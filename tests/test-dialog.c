@@ -199,6 +199,19 @@ test_vad_noise_floor (void)
 }
 
 static void
+test_endpointing_stretch (void)
+{
+  g_assert_cmpuint (tb_vad_endpoint_ms (700, NULL), ==, 700);
+  g_assert_cmpuint (tb_vad_endpoint_ms (700, "I would like to book an appointment"), ==, 700);
+  g_assert_cmpuint (tb_vad_endpoint_ms (700, "at ten and"), ==, 1400);
+  g_assert_cmpuint (tb_vad_endpoint_ms (700, "I want to"), ==, 1400);
+  g_assert_cmpuint (tb_vad_endpoint_ms (700, "on Tuesday, "), ==, 1400);
+  g_assert_cmpuint (tb_vad_endpoint_ms (700, "Um"), ==, 1400);
+  /* At most 800 ms more. */
+  g_assert_cmpuint (tb_vad_endpoint_ms (1500, "for the"), ==, 2300);
+}
+
+static void
 test_vad_level (void)
 {
   gint16 silence[FRAME] = { 0 };
@@ -270,6 +283,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialog/sentences-stream", test_sentences_stream);
   g_test_add_func ("/dialog/vad-endpointing", test_vad_endpointing);
   g_test_add_func ("/dialog/vad-noise-floor", test_vad_noise_floor);
+  g_test_add_func ("/dialog/endpointing-stretch", test_endpointing_stretch);
   g_test_add_func ("/dialog/vad-level", test_vad_level);
   g_test_add_func ("/dialog/schema", test_schema);
   return g_test_run ();

@@ -13,12 +13,6 @@
 #define FRAME_MS 20
 /* Audio kept from before speech is detected, so its start is not lost. */
 #define PREROLL_MS 300
-/* Words after which a caller has not finished ("at ten and", "I want to"). */
-static const char *const unfinished_words[] = {
-  "and", "or", "but", "the", "a", "an", "to", "at", "for", "of", "in", "on", "with", "my",
-  "your", "is", "um", "uh", "er", "erm", "so", "because", "like", "about", "from", "next",
-  "half", "quarter", NULL
-};
 /* Giving up on a broken recogniser after this many restarts. */
 #define STT_MAX_RESTARTS 3
 
@@ -237,29 +231,11 @@ stt_push (TbConversation *c, const gint16 *samples, gsize n)
     ((const TbSttVTable *) c->stt.vtable)->push_audio (c->stt_session, samples, n);
 }
 
-static gboolean
-looks_unfinished (const char *partial)
-{
-  g_autofree char *text = g_ascii_strdown (partial ? partial : "", -1);
-  char *last;
-
-  g_strchomp (text);
-  if (!*text)
-    return FALSE;
-  if (g_str_has_suffix (text, ","))
-    return TRUE;
-  last = strrchr (text, ' ');
-  last = last ? last + 1 : text;
-  return g_strv_contains (unfinished_words, last);
-}
-
 /* Silence that ends the caller's turn: longer while they seem mid-sentence. */
 static guint
 endpoint_ms (TbConversation *c)
 {
-  guint base = c->agent->endpointing_ms;
-
-  return looks_unfinished (c->partial) ? MIN (base * 2, base + 800) : base;
+  return tb_vad_endpoint_ms (c->agent->endpointing_ms, c->partial);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "vad.h"
 
 #include <math.h>
+#include <string.h>
 
 #define FRAME_MS 20
 #define FLOOR_START_DB -60.0
@@ -88,4 +89,32 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
     return TB_VAD_SPEECH_END;
   }
   return TB_VAD_NONE;
+}
+
+/* Words after which a caller has not finished ("at ten and", "I want to"). */
+static const char *const unfinished_words[] = {
+  "and", "or", "but", "the", "a", "an", "to", "at", "for", "of", "in", "on", "with", "my",
+  "your", "is", "um", "uh", "er", "erm", "so", "because", "like", "about", "from", "next",
+  "half", "quarter", NULL
+};
+static gboolean
+looks_unfinished (const char *partial)
+{
+  g_autofree char *text = g_ascii_strdown (partial ? partial : "", -1);
+  char *last;
+
+  g_strchomp (text);
+  if (!*text)
+    return FALSE;
+  if (g_str_has_suffix (text, ","))
+    return TRUE;
+  last = strrchr (text, ' ');
+  last = last ? last + 1 : text;
+  return g_strv_contains (unfinished_words, last);
+}
+
+guint
+tb_vad_endpoint_ms (guint base_ms, const char *partial)
+{
+  return looks_unfinished (partial) ? MIN (base_ms * 2, base_ms + 800) : base_ms;
 }

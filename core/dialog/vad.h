@@ -36,6 +36,11 @@ void tb_vad_init (TbVad *vad);
 /* One frame (any length, 20 ms expected). @endpoint_ms: silence after
  * speech that ends it. */
 TbVadEvent tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms);
+/* The silence that ends a turn: @base_ms, stretched (to at most twice it,
+ * 800 ms more) while the transcript so far looks unfinished: it ends in a
+ * comma or a word such as "and", "at", "the", "um". */
+guint tb_vad_endpoint_ms (guint base_ms, const char *partial);
+
 /* Level of @samples in dBFS (-100 for silence). */
 double tb_vad_level_db (const gint16 *samples, gsize n_samples);
 
