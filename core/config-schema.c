@@ -47,6 +47,14 @@ static const TbConfigKey http_keys[] = {
   { NULL }
 };
 
+static const TbConfigKey database_keys[] = {
+  { .name = "conninfo", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "libpq connection string of the PostgreSQL database (key=value ... or a "
+            "postgresql:// URI); empty: libpq's PG* environment variables, and when none is "
+            "set, no database" },
+  { NULL }
+};
+
 static const TbConfigKey account_keys[] = {
   { .name = "password-env", .type = TB_CONFIG_TYPE_SECRET_ENV, .flags = TB_CONFIG_KEY_REQUIRED,
     .help = "Environment variable holding the password of this SIP account (user NAME)" },
@@ -143,6 +151,7 @@ const TbConfigGroupSpec tb_config_groups[] = {
   { "sip", FALSE, sip_keys, "SIP: where to listen, who may call" },
   { "media", FALSE, media_keys, "RTP and audio processing" },
   { "http", FALSE, http_keys, "The HTTP server: Web API and built-in webhooks" },
+  { "database", FALSE, database_keys, "The PostgreSQL database: schema, call records" },
   { "agent", TRUE, agent_keys, "An agent: who answers which numbers, and how" },
   { "trunk", TRUE, trunk_keys, "A SIP trunk: registration and outbound calls through a provider" },
   { "account", TRUE, account_keys, "A SIP account that may call in from anywhere with digest "

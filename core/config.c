@@ -7,6 +7,7 @@
 #include "config-telephony.h"
 #include "config-trunk.h"
 #include "settings.h"
+#include "store.h"
 #include "tb-build-config.h"
 
 #include <string.h>
@@ -58,6 +59,7 @@ tb_config_unref (TbConfig *config)
   g_free (config->recordings_dir);
   g_free (config->http_host);
   g_free (config->http_webhook_secret);
+  g_free (config->db_conninfo);
   tb_sip_config_clear (&config->sip);
   tb_media_config_clear (&config->media);
   g_hash_table_unref (config->numbers);
@@ -238,6 +240,22 @@ read_http (Builder *b)
                      "'%s' is not an IP address with an optional :PORT", listen);
     g_clear_pointer (&b->config->http_host, g_free);
   }
+}
+
+/* [database] conninfo; when it is empty, libpq's PG* variables, and when
+ * those are not set either, no database. */
+static void
+read_database (Builder *b)
+{
+  const TbConfigGroupSpec *spec = tb_config_schema_find_group ("database");
+  g_autoptr(GVariant) s = tb_settings_from_group (b->file->keyfile, "database", spec->keys, NULL,
+                                                  b->problems);
+  const char *conninfo = tb_settings_get_string (s, "conninfo");
+
+  if (conninfo && *conninfo)
+    b->config->db_conninfo = g_strdup (conninfo);
+  else if (tb_store_env_configured ())
+    b->config->db_conninfo = g_strdup ("");
 }
 
 static void
@@ -439,6 +457,7 @@ read_groups (Builder *b)
 
   read_talkingbits (b);
   read_http (b);
+  read_database (b);
   tb_config_read_sip (&b->config->sip, b->file->keyfile, b->problems);
   tb_config_read_media (&b->config->media, b->file->keyfile, &b->config->sip, b->problems);
   for (guint i = 0; groups[i]; i++) {

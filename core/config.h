@@ -93,6 +93,8 @@ typedef struct {
   char *http_host;         /* NULL: no HTTP server                       */
   guint http_port;
   char *http_webhook_secret; /* NULL: built-in webhooks are not signed; never logged */
+  char *db_conninfo;       /* libpq conninfo ("": the PG* variables);
+                              NULL: no database                          */
   GPtrArray *trunks;       /* TbTrunkConfig *                            */
   GPtrArray *accounts;     /* TbAccountConfig *                          */
 } TbConfig;

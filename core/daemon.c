@@ -8,6 +8,7 @@
 #include "call-manager.h"
 #include "http-server.h"
 #include "sip-endpoint.h"
+#include "store.h"
 #include "tb-build-config.h"
 
 #include <glib-unix.h>
@@ -24,6 +25,7 @@ struct _TbDaemon {
   TbSipEndpoint *sip;
   TbHttpServer *http;
   TbAppointments *appointments;
+  TbDb *db;                /* NULL: no database configured */
 };
 
 /* Calls in progress get this long to end after SIGTERM. */
@@ -62,6 +64,7 @@ tb_daemon_free (TbDaemon *daemon)
   g_clear_pointer (&daemon->appointments, tb_appointments_free);
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
+  g_clear_pointer (&daemon->db, tb_db_free);
   g_clear_pointer (&daemon->config, tb_config_unref);
   g_clear_pointer (&daemon->registry, tb_plugin_registry_free);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
@@ -118,6 +121,8 @@ warn_restart_needed (TbConfig *old, TbConfig *new)
     g_warning ("[talkingbits] workers takes effect after a restart");
   if (old->media.rtp_first != new->media.rtp_first || old->media.rtp_last != new->media.rtp_last)
     g_warning ("[media] rtp-ports takes effect after a restart");
+  if (g_strcmp0 (old->db_conninfo, new->db_conninfo) != 0)
+    g_warning ("[database] conninfo takes effect after a restart");
 }
 
 gboolean
@@ -184,9 +189,43 @@ on_reload (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static TbDb *
+open_store (TbDaemon *daemon, guint *applied, GError **error)
+{
+  g_autofree char *schemas = tb_store_find_schema_dir ();
+  TbDb *db;
+
+  g_message ("database: migrations from %s", schemas);
+  db = tb_store_open_sync (daemon->config->db_conninfo, schemas, applied, error);
+  if (!db)
+    g_prefix_error (error, "[database] ");
+  return db;
+}
+
+gboolean
+tb_daemon_migrate (TbDaemon *daemon, guint *applied, GError **error)
+{
+  g_autoptr(TbDb) db = NULL;
+
+  if (!daemon->config->db_conninfo) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 "no database: [database] conninfo is empty and no PG* variable is set");
+    return FALSE;
+  }
+  db = open_store (daemon, applied, error);
+  return db != NULL;
+}
+
 gboolean
 tb_daemon_start (TbDaemon *daemon, GError **error)
 {
+  if (daemon->config->db_conninfo) {
+    daemon->db = open_store (daemon, NULL, error);
+    if (!daemon->db)
+      return FALSE;
+  } else {
+    g_message ("no database ([database] conninfo is empty and no PG* variable is set)");
+  }
   daemon->calls = tb_call_manager_new (daemon->config);
   tb_call_manager_set_host (daemon->calls, &daemon->host);
   daemon->sip = tb_sip_endpoint_new (daemon->calls, error);

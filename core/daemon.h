@@ -23,9 +23,16 @@ TbPluginRegistry *tb_daemon_get_registry (TbDaemon *daemon);
 /* The host services the daemon gives its plugins. */
 const TbHost *tb_daemon_get_host (TbDaemon *daemon);
 
-/* After a successful load: starts the call manager, SIP and, unless
- * [http] listen is empty, the HTTP server with the built-in webhooks. */
+/* After a successful load: opens the database when one is configured
+ * (applying the migrations it lacks), then starts the call manager, SIP
+ * and, unless [http] listen is empty, the HTTP server with the built-in
+ * webhooks. */
 gboolean tb_daemon_start (TbDaemon *daemon, GError **error);
+
+/* After a successful load: applies the migrations the database lacks
+ * (@applied: how many) and closes it again; an error when no database is
+ * configured. For talkingbits --migrate. */
+gboolean tb_daemon_migrate (TbDaemon *daemon, guint *applied, GError **error);
 
 /* Runs the main loop until SIGINT or SIGTERM (then hangs up the calls in
  * progress and waits for them to end); SIGHUP reloads. */

@@ -16,6 +16,7 @@ main (int argc, char **argv)
   g_autofree char *config_option = NULL;
   g_autofree char *config_path = NULL;
   gboolean check_config = FALSE;
+  gboolean migrate = FALSE;
   gboolean version = FALSE;
   gboolean verbose = FALSE;
   const GOptionEntry entries[] = {
@@ -24,6 +25,8 @@ main (int argc, char **argv)
       "FILE" },
     { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
       "Validate the configuration and the plugins it uses, print the problems, and exit", NULL },
+    { "migrate", 0, 0, G_OPTION_ARG_NONE, &migrate,
+      "Apply the database migrations the [database] lacks, and exit", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages of every module", NULL },
     { NULL }
@@ -63,6 +66,16 @@ main (int argc, char **argv)
     return 0;
   }
 
+  if (migrate) {
+    guint applied = 0;
+
+    if (!tb_daemon_migrate (daemon, &applied, &error)) {
+      fprintf (stderr, "talkingbits: %s\n", error->message);
+      return 1;
+    }
+    printf ("database migrated: %u migrations applied\n", applied);
+    return 0;
+  }
   if (!tb_daemon_start (daemon, &error)) {
     fprintf (stderr, "talkingbits: not started: %s\n", error->message);
     return 1;
