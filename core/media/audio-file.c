@@ -210,17 +210,24 @@ static gboolean
 read_samples (const char *path, guint rate, GByteArray *samples, GError **error)
 {
   gint64 limit = read_limit (path, error);
+  g_autoptr(GError) pull_error = NULL;
   gint64 deadline;
 
   if (limit < 0)
     return FALSE;
   deadline = g_get_monotonic_time () + limit;
   /* Pull mode first, as decodebin prefers. Push mode when that gave
-   * nothing: wavparse 1.22, pulling, ends a file whose data chunk has an
-   * odd size (and its pad byte after it) before the first sample, but
-   * reads it whole when pushed (baresip's ring.wav). */
-  if (!decode (path, rate, FALSE, deadline, samples, error))
-    return FALSE;
+   * nothing, or hung: wavparse 1.22, pulling, ends a file whose data chunk
+   * has an odd size (and its pad byte after it) before the first sample,
+   * and under load does not always say so in time; pushed, it reads such a
+   * file whole (baresip's ring.wav). */
+  if (!decode (path, rate, FALSE, deadline, samples, &pull_error)) {
+    if (samples->len > 0 || !g_error_matches (pull_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+      g_propagate_error (error, g_steal_pointer (&pull_error));
+      return FALSE;
+    }
+    deadline = g_get_monotonic_time () + limit;
+  }
   if (samples->len == 0 && !decode (path, rate, TRUE, deadline, samples, error))
     return FALSE;
   if (samples->len > 0)
