@@ -136,6 +136,8 @@ take_error (GstElement *pipeline, GError **error)
 static gboolean
 pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError **error)
 {
+  gint64 drained_at = 0;
+
   while (!take_error (decoding->pipeline, error)) {
     /* A timeout rather than a blocking pull: an error stops the stream
      * without an end-of-stream, and must be noticed. */
@@ -151,9 +153,17 @@ pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError *
     if (gst_app_sink_is_eos (decoding->sink))
       return TRUE;
     /* Decoding is over, but no pad was linked: no end-of-stream will
-     * reach the appsink. */
-    if (g_atomic_int_get (&decoding->drained) && !g_atomic_int_get (&decoding->linked))
-      return TRUE;
+     * reach the appsink. Linked, the end-of-stream can still be lost
+     * (a pad that ends before it had caps): a second of nothing after
+     * decodebin drained is the end too. */
+    if (g_atomic_int_get (&decoding->drained)) {
+      if (!g_atomic_int_get (&decoding->linked))
+        return TRUE;
+      if (!drained_at)
+        drained_at = g_get_monotonic_time ();
+      else if (g_get_monotonic_time () - drained_at > G_USEC_PER_SEC)
+        return TRUE;
+    }
     if (g_get_monotonic_time () >= deadline) {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                            "decoding neither ended nor failed in time; given up");
