@@ -8,6 +8,7 @@
 #include "call-manager.h"
 #include "conversation.h"
 #include "media-session.h"
+#include "records.h"
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -593,8 +594,9 @@ add_int (JsonBuilder *b, const char *name, gint64 value)
 }
 
 /* The end-of-call line: one JSON object, so logs can be searched and fed
- * to other tools. SIP header values are escaped by the JSON writer. */
-static void
+ * to other tools. SIP header values are escaped by the JSON writer. It is
+ * also the call's record for the database: returned. */
+static JsonNode *
 log_end (TbCall *call)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -634,6 +636,7 @@ log_end (TbCall *call)
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
   g_message ("call %s ended: %s", call->id, text);
+  return g_steal_pointer (&root);
 }
 
 static gboolean
@@ -644,7 +647,7 @@ ended_on_signaling (gpointer data)
 
   tb_rtp_ports_release (tb_call_manager_get_ports (call->manager), call->rtp_port);
   tb_worker_pool_release (tb_call_manager_get_workers (call->manager), call->worker);
-  log_end (call);
+  tb_records_submit (log_end (call));
   tb_call_manager_remove (call->manager, call);
   return G_SOURCE_REMOVE;
 }

@@ -52,6 +52,12 @@ static const TbConfigKey database_keys[] = {
     .help = "libpq connection string of the PostgreSQL database (key=value ... or a "
             "postgresql:// URI); empty: libpq's PG* environment variables, and when none is "
             "set, no database" },
+  { .name = "journal-dir", .type = TB_CONFIG_TYPE_STRING, .default_value = "db-journal",
+    .help = "Directory (relative to the config file, made when missing) of the journal of "
+            "call records that could not be written while the database was down" },
+  { .name = "queue-memory", .type = TB_CONFIG_TYPE_INT, .default_value = "1000", .min = 0,
+    .max = 1000000,
+    .help = "Call records kept in memory while the database is down; more go to the journal" },
   { NULL }
 };
 

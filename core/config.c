@@ -60,6 +60,7 @@ tb_config_unref (TbConfig *config)
   g_free (config->http_host);
   g_free (config->http_webhook_secret);
   g_free (config->db_conninfo);
+  g_free (config->db_journal_dir);
   tb_sip_config_clear (&config->sip);
   tb_media_config_clear (&config->media);
   g_hash_table_unref (config->numbers);
@@ -251,7 +252,10 @@ read_database (Builder *b)
   g_autoptr(GVariant) s = tb_settings_from_group (b->file->keyfile, "database", spec->keys, NULL,
                                                   b->problems);
   const char *conninfo = tb_settings_get_string (s, "conninfo");
+  const char *journal = tb_settings_get_string (s, "journal-dir");
 
+  b->config->db_journal_dir = relative_to_config (b, journal && *journal ? journal : "db-journal");
+  b->config->db_queue_memory = (guint) tb_settings_get_int (s, "queue-memory");
   if (conninfo && *conninfo)
     b->config->db_conninfo = g_strdup (conninfo);
   else if (tb_store_env_configured ())

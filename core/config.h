@@ -95,6 +95,8 @@ typedef struct {
   char *http_webhook_secret; /* NULL: built-in webhooks are not signed; never logged */
   char *db_conninfo;       /* libpq conninfo ("": the PG* variables);
                               NULL: no database                          */
+  char *db_journal_dir;    /* records not yet written, beyond the memory */
+  guint db_queue_memory;   /* records held in memory while the db is down */
   GPtrArray *trunks;       /* TbTrunkConfig *                            */
   GPtrArray *accounts;     /* TbAccountConfig *                          */
 } TbConfig;

@@ -7,6 +7,7 @@
 #include "appointments.h"
 #include "call-manager.h"
 #include "http-server.h"
+#include "records.h"
 #include "sip-endpoint.h"
 #include "store.h"
 #include "tb-build-config.h"
@@ -26,12 +27,16 @@ struct _TbDaemon {
   TbHttpServer *http;
   TbAppointments *appointments;
   TbDb *db;                /* NULL: no database configured */
+  TbRecords *records;      /* the call records' write queue, with db */
 };
 
 /* Calls in progress get this long to end after SIGTERM. */
 #define DRAIN_TIMEOUT_MS 10000
 /* HTTP requests in progress get this long to finish after SIGTERM. */
 #define HTTP_DRAIN_TIMEOUT_MS 5000
+/* Call records get this long to be written after the calls ended; what is
+ * left goes to the journal. */
+#define RECORDS_DRAIN_TIMEOUT_MS 5000
 
 static gint64
 host_now_us (const TbHost *host)
@@ -64,6 +69,7 @@ tb_daemon_free (TbDaemon *daemon)
   g_clear_pointer (&daemon->appointments, tb_appointments_free);
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
+  g_clear_pointer (&daemon->records, tb_records_free);
   g_clear_pointer (&daemon->db, tb_db_free);
   g_clear_pointer (&daemon->config, tb_config_unref);
   g_clear_pointer (&daemon->registry, tb_plugin_registry_free);
@@ -223,6 +229,10 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
     daemon->db = open_store (daemon, NULL, error);
     if (!daemon->db)
       return FALSE;
+    daemon->records = tb_records_new (daemon->db, daemon->config->db_journal_dir,
+                                      daemon->config->db_queue_memory, error);
+    if (!daemon->records)
+      return FALSE;
   } else {
     g_message ("no database ([database] conninfo is empty and no PG* variable is set)");
   }
@@ -262,5 +272,7 @@ tb_daemon_run (TbDaemon *daemon)
     tb_http_server_shutdown (daemon->http, HTTP_DRAIN_TIMEOUT_MS);
   if (daemon->sip)
     tb_sip_endpoint_shutdown (daemon->sip, DRAIN_TIMEOUT_MS);
+  if (daemon->records && !tb_records_flush (daemon->records, RECORDS_DRAIN_TIMEOUT_MS))
+    g_message ("%u call records not written yet", tb_records_get_depth ());
   g_message ("stopped");
 }
