@@ -475,6 +475,44 @@ send_garbage (GSocket *from, guint port, guint n, gboolean make_invalid)
   }
 }
 
+/* Well-formed key presses from an address that is not the peer's (a
+ * stray or forged sender) are not the caller's: no digit, counted as
+ * invalid; the peer's own keys still arrive. */
+static void
+test_stray_sender (void)
+{
+  Peer a, b;
+  guint port;
+  g_autoptr(GSocket) stray = loopback_socket (&port);
+  g_autoptr(GSocketAddress) to = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 datagram[TB_RTP_HEADER_SIZE + 4];
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 8000);
+  run_for (100);   /* the peer has been heard from */
+  to = g_inet_socket_address_new_from_string ("127.0.0.1", b.port);
+  for (guint i = 0; i < 10; i++) {
+    TbRtpPacket header = { .payload_type = 101, .seq = 1000 + i, .timestamp = 5000,
+                           .ssrc = 4242 };
+    TbRtpEvent event = { .event = 5, .end = i >= 5, .volume = 10,
+                         .duration = (guint16) (160 * (i + 1)) };
+
+    tb_rtp_write_header (datagram, &header);
+    tb_rtp_event_write (datagram + TB_RTP_HEADER_SIZE, &event);
+    g_socket_send_to (stray, to, (const char *) datagram, sizeof datagram, NULL, &error);
+    g_assert_no_error (error);
+  }
+  run_for (300);
+  g_assert_cmpstr (b.digits->str, ==, "");
+  g_assert_cmpuint (stats_of (&b).packets_invalid, >=, 10);
+
+  g_assert_true (tb_media_session_send_dtmf (a.session, "7", &error));
+  run_until (&b.n_digits, 1, 3000);
+  g_assert_cmpstr (b.digits->str, ==, "7");
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
 static void
 test_garbage (void)
 {
@@ -893,6 +931,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/media/flush/PCMU", &pcmu, test_flush);
   g_test_add_data_func ("/media/flush/G722", &g722, test_flush);
   g_test_add_func ("/media/dtmf", test_dtmf);
+  g_test_add_func ("/media/stray-sender", test_stray_sender);
   g_test_add_func ("/media/dtmf/not-agreed", test_dtmf_not_agreed);
   g_test_add_func ("/media/garbage", test_garbage);
   g_test_add_func ("/media/timeout", test_timeout);

@@ -7,6 +7,7 @@
 #include "media-filter.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* Packets read per wake-up at most, so that a flood on one call cannot
@@ -124,13 +125,44 @@ receive_in_order (TbMediaSession *session, const TbRtpPacket *packet)
     receive_event (session, packet);
 }
 
+static gboolean
+same_address (const struct sockaddr_storage *a, socklen_t a_len,
+              const struct sockaddr_storage *b, socklen_t b_len)
+{
+  return a_len == b_len && a_len > 0 && memcmp (a, b, a_len) == 0;
+}
+
+/* Whether a packet from @from is the peer's: from the SDP's address (the
+ * peer from then on), or, while nothing came from there, from the first
+ * address that sent (the peer behind NAT). */
+static gboolean
+from_peer (TbMediaSession *session, const struct sockaddr_storage *from, socklen_t from_len)
+{
+  if (same_address (from, from_len, &session->expected, session->expected_len)) {
+    if (!session->latched_expected) {
+      memcpy (&session->latched, from, from_len);
+      session->latched_len = from_len;
+      session->latched_expected = TRUE;
+    }
+    return TRUE;
+  }
+  if (session->latched_len == 0) {
+    memcpy (&session->latched, from, from_len);
+    session->latched_len = from_len;
+    return TRUE;
+  }
+  return same_address (from, from_len, &session->latched, session->latched_len);
+}
+
 static void
-receive_datagram (TbMediaSession *session, const guint8 *data, gsize size)
+receive_datagram (TbMediaSession *session, const guint8 *data, gsize size,
+                  const struct sockaddr_storage *from, socklen_t from_len)
 {
   TbRtpPacket packet;
   const TbRtpPacket *ready;
 
-  if (!tb_rtp_parse (data, size, &packet) || packet.payload_size == 0 ||
+  if (!from_peer (session, from, from_len) || !tb_rtp_parse (data, size, &packet) ||
+      packet.payload_size == 0 ||
       (packet.payload_type != session->payload_type &&
        packet.payload_type != session->dtmf_payload_type)) {
     session->stats.packets_invalid++;
@@ -166,9 +198,12 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
 
   tb_media_session_enter (session);
   for (guint i = 0; i < MAX_PACKETS_PER_WAKEUP && !session->freed; i++) {
-    /* recv() rather than g_socket_receive(): "nothing more to read" is the
+    /* recvfrom() rather than g_socket_receive(): "nothing more to read" is the
      * normal end of every wake-up and should not allocate a GError. */
-    gssize size = recv (session->fd, session->datagram, sizeof session->datagram, MSG_DONTWAIT);
+    struct sockaddr_storage from;
+    socklen_t from_len = sizeof from;
+    gssize size = recvfrom (session->fd, session->datagram, sizeof session->datagram,
+                            MSG_DONTWAIT, (struct sockaddr *) &from, &from_len);
 
     if (size < 0) {
       if (errno == EINTR)
@@ -177,7 +212,7 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
         g_debug ("media %s: receive: %s", session->name, g_strerror (errno));
       break;
     }
-    receive_datagram (session, session->datagram, size);
+    receive_datagram (session, session->datagram, size, &from, from_len);
   }
   tb_media_session_leave (session);
   return G_SOURCE_CONTINUE;

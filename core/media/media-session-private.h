@@ -2,6 +2,8 @@
  * receiving half (media-receive.c) and its sending half (media-send.c). */
 #pragma once
 
+#include <sys/socket.h>
+
 #include "media-session.h"
 #include "media-chain.h"
 #include "reorder.h"
@@ -58,7 +60,14 @@ struct _TbMediaSession {
   guint busy;
   gboolean freed;
 
-  /* Receiving. */
+  /* Receiving. Packets come from the address in the peer's SDP, or (a
+   * peer behind NAT) from the first address that sent any; others are not
+   * the peer's and are dropped. */
+  struct sockaddr_storage expected;   /* the SDP's address, native */
+  socklen_t expected_len;             /* 0: none */
+  struct sockaddr_storage latched;    /* where the peer's packets come from */
+  socklen_t latched_len;              /* 0: nothing received yet */
+  gboolean latched_expected;          /* ... and it is the SDP's address */
   TbReorder *reorder;
   gboolean have_remote_ssrc;
   guint32 remote_ssrc;

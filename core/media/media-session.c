@@ -126,6 +126,14 @@ apply_params (TbMediaSession *session, const TbMediaParams *params)
 {
   g_clear_object (&session->remote);
   session->remote = remote_address (params->remote);
+  /* A new offer/answer: the peer's packets may come from elsewhere now. */
+  session->expected_len = 0;
+  session->latched_len = 0;
+  session->latched_expected = FALSE;
+  if (session->remote &&
+      g_socket_address_to_native (session->remote, &session->expected, sizeof session->expected,
+                                  NULL))
+    session->expected_len = g_socket_address_get_native_size (session->remote);
   if (peer_sends (params->direction) && !peer_sends (session->direction)) {
     /* The peer takes the call off hold: give it a full timeout to resume. */
     session->last_received_us = g_get_monotonic_time ();

@@ -11,7 +11,10 @@
  *   is sent paced in real time, one 20 ms RTP packet every 20 ms
  *   ([outbound-filter] ! audioconvert ! audioresample ! encoder); while
  *   nothing is queued, encoded silence keeps the stream going. Symmetric RTP:
- *   packets leave from the socket they arrive on.
+ *   packets leave from the socket they arrive on. Packets are taken from
+ *   the peer only: from its SDP address, or (behind NAT) from the first
+ *   address that sent until something comes from the SDP's; a stray
+ *   sender's are dropped and counted as invalid.
  *
  * Every function must be called on the thread that runs @context; every
  * callback is invoked there, never from inside the function that caused it
