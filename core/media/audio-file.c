@@ -165,6 +165,9 @@ pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError *
         return TRUE;
     }
     if (g_get_monotonic_time () >= deadline) {
+      g_debug ("decoding given up: linked %d, drained %d, %u bytes so far",
+               g_atomic_int_get (&decoding->linked), g_atomic_int_get (&decoding->drained),
+               samples->len);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                            "decoding neither ended nor failed in time; given up");
       return FALSE;
@@ -220,26 +223,34 @@ static gboolean
 read_samples (const char *path, guint rate, GByteArray *samples, GError **error)
 {
   gint64 limit = read_limit (path, error);
-  g_autoptr(GError) pull_error = NULL;
+  gboolean push = FALSE;
   gint64 deadline;
 
   if (limit < 0)
     return FALSE;
-  deadline = g_get_monotonic_time () + limit;
-  /* Pull mode first, as decodebin prefers. Push mode when that gave
-   * nothing, or hung: wavparse 1.22, pulling, ends a file whose data chunk
-   * has an odd size (and its pad byte after it) before the first sample,
-   * and under load does not always say so in time; pushed, it reads such a
-   * file whole (baresip's ring.wav). */
-  if (!decode (path, rate, FALSE, deadline, samples, &pull_error)) {
-    if (samples->len > 0 || !g_error_matches (pull_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-      g_propagate_error (error, g_steal_pointer (&pull_error));
+  /* Pull mode first, as decodebin prefers, then push mode when that gave
+   * nothing: wavparse 1.22, pulling, ends a file whose data chunk has an
+   * odd size (and its pad byte after it) before the first sample, and
+   * reads it whole when pushed (baresip's ring.wav). Under heavy load a
+   * decoding of such a file has been seen to neither end nor fail: an
+   * attempt that runs out of time is made once more. */
+  for (guint attempt = 0; attempt < 3 && samples->len == 0; attempt++) {
+    g_autoptr(GError) attempt_error = NULL;
+
+    deadline = g_get_monotonic_time () + limit;
+    if (decode (path, rate, push, deadline, samples, &attempt_error)) {
+      if (push)
+        break;        /* both modes said: no audio */
+      push = TRUE;
+      continue;
+    }
+    if (samples->len > 0 ||
+        !g_error_matches (attempt_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) || attempt == 2) {
+      g_propagate_error (error, g_steal_pointer (&attempt_error));
       return FALSE;
     }
-    deadline = g_get_monotonic_time () + limit;
+    g_debug ("%s: decoding ran out of time; trying again", path);
   }
-  if (samples->len == 0 && !decode (path, rate, TRUE, deadline, samples, error))
-    return FALSE;
   if (samples->len > 0)
     return TRUE;
   g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
