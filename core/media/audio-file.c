@@ -27,6 +27,7 @@ typedef struct {
   GstAppSink *sink;
   gint linked;           /* atomic: a decoded pad feeds audioconvert */
   gint drained;          /* atomic: decodebin has put out all it ever will */
+  guint rate;            /* of the samples */
 } Decoding;
 
 static void
@@ -102,6 +103,7 @@ build_reader (Decoding *decoding, const char *path, guint rate, gboolean push, G
     return FALSE;
   }
   decoding->sink = GST_APP_SINK (sink);
+  decoding->rate = rate;
   decoding->pipeline = g_steal_pointer (&pipeline);
   return TRUE;
 }
@@ -133,10 +135,25 @@ take_error (GstElement *pipeline, GError **error)
 
 /* Appends the decoded samples until the end of the stream; FALSE on an
  * error, or when @deadline (monotonic time) passes first. */
+/* Whether @samples (at @rate) hold the whole of the file's duration, as
+ * far as the pipeline knows it: the end, even if its end-of-stream is lost
+ * (seen with odd-sized WAV data chunks under load). */
+static gboolean
+whole_duration (Decoding *decoding, const GByteArray *samples, guint rate)
+{
+  gint64 duration = 0;
+  gint64 have = (gint64) gst_util_uint64_scale (samples->len / sizeof (gint16), GST_SECOND, rate);
+
+  return samples->len > 0 &&
+         gst_element_query_duration (decoding->pipeline, GST_FORMAT_TIME, &duration) &&
+         duration > 0 && have + GST_MSECOND >= duration;
+}
+
 static gboolean
 pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError **error)
 {
   gint64 drained_at = 0;
+  gint64 quiet_since = 0;
 
   while (!take_error (decoding->pipeline, error)) {
     /* A timeout rather than a blocking pull: an error stops the stream
@@ -148,9 +165,17 @@ pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError *
       g_byte_array_append (samples, map.data, map.size);
       gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
     }
-    if (sample)
+    if (sample) {
+      quiet_since = 0;
       continue;
+    }
     if (gst_app_sink_is_eos (decoding->sink))
+      return TRUE;
+    /* Half a second of nothing with the whole duration in hand: done. */
+    if (!quiet_since)
+      quiet_since = g_get_monotonic_time ();
+    else if (g_get_monotonic_time () - quiet_since > G_USEC_PER_SEC / 2 &&
+             whole_duration (decoding, samples, decoding->rate))
       return TRUE;
     /* Decoding is over, but no pad was linked: no end-of-stream will
      * reach the appsink. Linked, the end-of-stream can still be lost
