@@ -135,6 +135,19 @@ wait_no_calls (Fixture *f)
   g_assert_cmpuint (tb_call_manager_count (f->calls), ==, 0);
 }
 
+/* Places a call to @to once sipp listens, and waits for its answer. */
+static TbCall *
+place_answered (Fixture *f, const char *to)
+{
+  TbCall *call;
+
+  g_usleep (300000);  /* sipp binds */
+  call = place (f, to, 0);
+  expect_progress (f, "ringing 180");
+  expect_progress (f, "answered 200");
+  return call;
+}
+
 static GSubprocess *
 start_sipp (Fixture *f, const char *scenario, const char *const *vars)
 {
@@ -210,10 +223,7 @@ test_through_trunk (Fixture *f, gconstpointer data)
   g_autoptr(GSubprocess) sipp = start_sipp (f, "uas-trunk-auth.xml", vars);
   g_autoptr(TbCall) call = NULL;
 
-  g_usleep (300000);
-  call = place (f, "+15550123", 0);
-  expect_progress (f, "ringing 180");
-  expect_progress (f, "answered 200");
+  call = place_answered (f, "+15550123");
   expect_progress (f, "ended remote-bye");
   g_assert_cmpint (tb_test_sipp_wait (&f->s, sipp), ==, 0);
   wait_no_calls (f);
@@ -228,10 +238,7 @@ test_transferred (Fixture *f, gconstpointer data)
   g_autofree char *uri = g_strdup_printf ("sip:2000@127.0.0.1:%u", f->sipp_port);
   g_autoptr(TbCall) call = NULL;
 
-  g_usleep (300000);
-  call = place (f, uri, 0);
-  expect_progress (f, "ringing 180");
-  expect_progress (f, "answered 200");
+  call = place_answered (f, uri);
   tb_call_transfer (call, "2000");
   expect_progress (f, "ended transferred");
   g_assert_cmpint (tb_test_sipp_wait (&f->s, sipp), ==, 0);
@@ -246,14 +253,10 @@ test_transfer_fails (Fixture *f, gconstpointer data)
   g_autoptr(GSubprocess) sipp = start_sipp (f, "uas-transfer-fails.xml", NULL);
   g_autofree char *uri = g_strdup_printf ("sip:2000@127.0.0.1:%u", f->sipp_port);
   g_autofree char *event = NULL;
-  g_autofree char *expected = NULL;
   g_autoptr(TbCall) call = NULL;
 
-  g_usleep (300000);
-  call = place (f, uri, 0);
+  call = place_answered (f, uri);
   tb_call_set_event_func (call, on_call_event, f);
-  expect_progress (f, "ringing 180");
-  expect_progress (f, "answered 200");
   /* Not a target: refused at once, the call goes on. */
   tb_call_transfer (call, "front desk");
   event = g_async_queue_timeout_pop (f->events, 10 * G_USEC_PER_SEC);
