@@ -4,6 +4,7 @@
 
 #include "daemon.h"
 
+#include "api.h"
 #include "appointments.h"
 #include "call-manager.h"
 #include "http-server.h"
@@ -26,6 +27,7 @@ struct _TbDaemon {
   TbSipEndpoint *sip;
   TbHttpServer *http;
   TbAppointments *appointments;
+  TbApi api;
   TbDb *db;                /* NULL: no database configured */
   TbRecords *records;      /* the call records' write queue, with db */
 };
@@ -66,6 +68,7 @@ tb_daemon_free (TbDaemon *daemon)
   if (!daemon)
     return;
   g_clear_pointer (&daemon->http, tb_http_server_free);
+  tb_api_clear (&daemon->api);
   g_clear_pointer (&daemon->appointments, tb_appointments_free);
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
@@ -249,6 +252,12 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
   if (!daemon->http)
     return FALSE;
   daemon->appointments = tb_appointments_new (daemon->http, daemon->config->http_webhook_secret);
+  daemon->api.http = daemon->http;
+  daemon->api.db = daemon->db;
+  daemon->api.calls = daemon->calls;
+  daemon->api.sip = daemon->sip;
+  daemon->api.registry = daemon->registry;
+  tb_api_register (&daemon->api);
   return TRUE;
 }
 
@@ -268,6 +277,7 @@ tb_daemon_run (TbDaemon *daemon)
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     g_source_remove (sources[i]);
   /* HTTP first: nothing new comes in while the calls end. */
+  daemon->api.draining = TRUE;
   if (daemon->http)
     tb_http_server_shutdown (daemon->http, HTTP_DRAIN_TIMEOUT_MS);
   if (daemon->sip)

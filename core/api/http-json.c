@@ -3,17 +3,62 @@
 
 #include "http-json.h"
 
+#define DEFERRED "tb-http-deferred"
+#define GONE "tb-http-gone"
+
+static void
+on_disconnected (SoupServerMessage *msg, gpointer user_data)
+{
+  g_object_set_data (G_OBJECT (msg), GONE, GINT_TO_POINTER (1));
+}
+
+void
+tb_http_defer (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), DEFERRED, GINT_TO_POINTER (1));
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), NULL);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_disconnected), NULL);
+  soup_server_message_pause (msg);
+}
+
 void
 tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gboolean deferred = g_object_get_data (G_OBJECT (msg), DEFERRED) != NULL;
   gsize length = 0;
   char *text;
 
+  if (deferred && g_object_get_data (G_OBJECT (msg), GONE))
+    return;
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, &length);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+  if (deferred) {
+    g_object_set_data (G_OBJECT (msg), DEFERRED, NULL);
+    soup_server_message_unpause (msg);
+  }
+}
+
+void
+tb_http_reply_invalid (SoupServerMessage *msg, const char *what, JsonObject *fields)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GString) message = g_string_new (what);
+  g_autoptr(GList) names = json_object_get_members (fields);
+
+  g_string_append_c (message, ':');
+  for (GList *l = names; l; l = l->next)
+    g_string_append_printf (message, "%s %s: %s", l == names ? "" : ";", (const char *) l->data,
+                            json_object_get_string_member (fields, l->data));
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message->str);
+  json_builder_set_member_name (builder, "fields");
+  json_builder_add_value (builder, json_node_init_object (json_node_alloc (), fields));
+  json_builder_end_object (builder);
+  tb_http_reply_builder (msg, SOUP_STATUS_BAD_REQUEST, builder);
 }
 
 void

@@ -16,6 +16,16 @@ void tb_http_reply_builder (SoupServerMessage *msg, guint status, JsonBuilder *b
 void tb_http_reply_error (SoupServerMessage *msg, guint status, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
+/* A handler that answers later (after a database query): pauses @msg; a
+ * tb_http_reply_*() call sets the answer and resumes it. When the client
+ * has gone away by then, the reply is dropped. The handler keeps a
+ * reference to @msg until it replies. */
+void tb_http_defer (SoupServerMessage *msg);
+
+/* Replies 400 with {"error": "MESSAGE: FIELD: WHY; ...", "fields":
+ * {FIELD: WHY, ...}}: what is wrong with each field of the request. */
+void tb_http_reply_invalid (SoupServerMessage *msg, const char *what, JsonObject *fields);
+
 /* The request body parsed as JSON; it must be an object. Otherwise NULL,
  * after replying 400 with what is wrong ("invalid JSON: <line:column>: ..."). */
 JsonNode *tb_http_read_json_object (SoupServerMessage *msg);

@@ -83,7 +83,8 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
 
   if (route) {
     route->handler (msg, path, query, route->user_data);
-    if (soup_server_message_get_status (msg) == 0)
+    if (soup_server_message_get_status (msg) == 0 &&
+        !g_object_get_data (G_OBJECT (msg), "tb-http-deferred"))
       tb_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "the handler gave no answer");
   } else if (allowed->len) {
     g_autofree char *list = NULL;
