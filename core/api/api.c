@@ -3,12 +3,14 @@
 
 #include "api.h"
 
+#include "api-openapi.h"
+
 #include <string.h>
 
 void
 tb_api_register (TbApi *api)
 {
-  (void) api;
+  tb_api_openapi_register (api);
 }
 
 void

@@ -1,0 +1,12 @@
+/* api-openapi.h — GET /api/v1/openapi.json: the API's OpenAPI document,
+ * schemas/openapi.json from the directory the migrations are found in
+ * (tb_store_find_schema_dir()), served as it is on disk. */
+#pragma once
+
+#include "api.h"
+
+G_BEGIN_DECLS
+
+void tb_api_openapi_register (TbApi *api);
+
+G_END_DECLS
