@@ -59,6 +59,7 @@ tb_config_unref (TbConfig *config)
   g_free (config->recordings_dir);
   g_free (config->http_host);
   g_free (config->http_webhook_secret);
+  g_free (config->http_api_token);
   g_free (config->db_conninfo);
   g_free (config->db_journal_dir);
   tb_sip_config_clear (&config->sip);
@@ -222,6 +223,20 @@ read_talkingbits (Builder *b)
     b->config->recordings_dir = relative_to_config (b, dir);
 }
 
+/* Without a token, the Web API is open: only on a loopback address. */
+static void
+check_http_open (Builder *b, const char *listen)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (b->config->http_host);
+
+  if (address && g_inet_address_get_is_loopback (address))
+    return;
+  tb_problems_add (b->problems, "http", "listen",
+                   "'%s' is not a loopback address and no api-token-env is set: the Web API "
+                   "would be open to the network; set [http] api-token-env to a variable "
+                   "holding a bearer token, or listen on 127.0.0.1", listen);
+}
+
 static void
 read_http (Builder *b)
 {
@@ -230,9 +245,12 @@ read_http (Builder *b)
                                                   b->problems);
   const char *listen = tb_settings_get_string (s, "listen");
   const char *secret = NULL;
+  const char *token = NULL;
 
   if (g_variant_lookup (s, "webhook-secret-env", "&s", &secret))
     b->config->http_webhook_secret = g_strdup (secret);
+  if (g_variant_lookup (s, "api-token-env", "&s", &token))
+    b->config->http_api_token = g_strdup (token);
   if (!listen || !*listen)
     return;
   if (!tb_config_split_host_port (listen, 8080, &b->config->http_host, &b->config->http_port) ||
@@ -240,6 +258,9 @@ read_http (Builder *b)
     tb_problems_add (b->problems, "http", "listen",
                      "'%s' is not an IP address with an optional :PORT", listen);
     g_clear_pointer (&b->config->http_host, g_free);
+  } else if (!b->config->http_api_token && !g_key_file_has_key (b->file->keyfile, "http",
+                                                                 "api-token-env", NULL)) {
+    check_http_open (b, listen);
   }
 }
 
@@ -499,6 +520,16 @@ TbConfig *
 tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error)
 {
   g_autoptr(TbProblems) problems = tb_problems_new (file->path, file->text);
+  g_autoptr(TbConfig) config = tb_config_build (file, registry, problems);
+
+  if (!tb_problems_to_error (problems, error))
+    return NULL;
+  return g_steal_pointer (&config);
+}
+
+TbConfig *
+tb_config_build (TbConfigFile *file, TbPluginRegistry *registry, TbProblems *problems)
+{
   g_autoptr(TbConfig) config = g_new0 (TbConfig, 1);
   Builder b = { file, registry, problems, config };
 
@@ -512,7 +543,7 @@ tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error)
 
   read_groups (&b);
 
-  if (!tb_problems_to_error (problems, error))
+  if (tb_problems_count (problems) > 0)
     return NULL;
   return g_steal_pointer (&config);
 }

@@ -93,6 +93,7 @@ typedef struct {
   char *http_host;         /* NULL: no HTTP server                       */
   guint http_port;
   char *http_webhook_secret; /* NULL: built-in webhooks are not signed; never logged */
+  char *http_api_token;    /* bearer token of /api; NULL: none; never logged */
   char *db_conninfo;       /* libpq conninfo ("": the PG* variables);
                               NULL: no database                          */
   char *db_journal_dir;    /* records not yet written, beyond the memory */
@@ -127,6 +128,10 @@ char **tb_config_file_plugin_dirs (TbConfigFile *file);
  * against the keys of the plugins in @registry. Every problem is reported at
  * once in @error, one per line, each naming file, group and key. */
 TbConfig *tb_config_new (TbConfigFile *file, TbPluginRegistry *registry, GError **error);
+
+/* Same, with each problem added to @problems instead (NULL when there is
+ * one): for callers that report problems one by one. */
+TbConfig *tb_config_build (TbConfigFile *file, TbPluginRegistry *registry, TbProblems *problems);
 
 TbConfig *tb_config_ref (TbConfig *config);
 void tb_config_unref (TbConfig *config);

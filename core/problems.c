@@ -11,7 +11,17 @@ struct _TbProblems {
   char *file;
   char **lines;      /* the file split into lines; NULL without a file */
   GPtrArray *messages;
+  GPtrArray *list;   /* TbProblem *, the same problems one by one */
 };
+
+static void
+problem_free (TbProblem *problem)
+{
+  g_free (problem->group);
+  g_free (problem->key);
+  g_free (problem->message);
+  g_free (problem);
+}
 
 TbProblems *
 tb_problems_new (const char *file, const char *text)
@@ -21,6 +31,7 @@ tb_problems_new (const char *file, const char *text)
   problems->file = g_strdup (file ? file : "(built-in)");
   problems->lines = text ? g_strsplit (text, "\n", -1) : NULL;
   problems->messages = g_ptr_array_new_with_free_func (g_free);
+  problems->list = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
   return problems;
 }
 
@@ -32,6 +43,7 @@ tb_problems_free (TbProblems *problems)
   g_free (problems->file);
   g_strfreev (problems->lines);
   g_ptr_array_unref (problems->messages);
+  g_ptr_array_unref (problems->list);
   g_free (problems);
 }
 
@@ -96,11 +108,17 @@ tb_problems_add (TbProblems *problems, const char *group, const char *key,
   g_autofree char *message = NULL;
   g_autoptr(GString) text = g_string_new (problems->file);
   guint line = find_line (problems, group, key);
+  TbProblem *problem;
   va_list args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+  problem = g_new0 (TbProblem, 1);
+  problem->group = g_strdup (group);
+  problem->key = g_strdup (key);
+  problem->message = g_strdup (message);
+  g_ptr_array_add (problems->list, problem);
 
   if (line)
     g_string_append_printf (text, ":%u", line);
@@ -117,6 +135,12 @@ guint
 tb_problems_count (TbProblems *problems)
 {
   return problems->messages->len;
+}
+
+const GPtrArray *
+tb_problems_get_list (TbProblems *problems)
+{
+  return problems->list;
 }
 
 const char *

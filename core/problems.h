@@ -16,6 +16,13 @@ typedef enum {
 
 typedef struct _TbProblems TbProblems;
 
+/* One problem: where (group and key, NULL when not about one) and what. */
+typedef struct {
+  char *group;
+  char *key;
+  char *message;
+} TbProblem;
+
 /* @text is the file's content, used to find the line of each group and
  * key; NULL when there is no file (values built in memory). */
 TbProblems *tb_problems_new (const char *file, const char *text);
@@ -26,6 +33,8 @@ void tb_problems_add (TbProblems *problems, const char *group, const char *key,
                       const char *format, ...) G_GNUC_PRINTF (4, 5);
 guint tb_problems_count (TbProblems *problems);
 const char *tb_problems_get_file (TbProblems *problems);
+/* Every problem so far, in order: TbProblem *. */
+const GPtrArray *tb_problems_get_list (TbProblems *problems);
 
 /* TRUE when there is no problem; otherwise sets @error (TB_CONFIG_ERROR_INVALID)
  * to every problem, one per line, and returns FALSE. */

@@ -18,3 +18,7 @@ ALTER TABLE tools ADD CONSTRAINT tools_secret_env_name
   CHECK (secret_env ~ '^[A-Za-z_][A-Za-z0-9_]*$');
 
 CREATE INDEX calls_from_number ON calls (from_number, started_at);
+
+-- Tools served by plugins other than the webhook have no timeout of their own.
+ALTER TABLE tools ALTER COLUMN timeout_ms DROP NOT NULL;
+ALTER TABLE tools ALTER COLUMN timeout_ms DROP DEFAULT;

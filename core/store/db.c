@@ -261,6 +261,21 @@ result_is_error (PGresult *result)
          status == PGRES_NONFATAL_ERROR;
 }
 
+/* The TbDbError of a refused query, by its SQLSTATE. */
+static int
+error_code (PGresult *result)
+{
+  const char *state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+
+  if (g_strcmp0 (state, "23505") == 0)
+    return TB_DB_ERROR_UNIQUE;
+  if (g_strcmp0 (state, "23503") == 0)
+    return TB_DB_ERROR_FOREIGN_KEY;
+  if (g_strcmp0 (state, "23514") == 0)
+    return TB_DB_ERROR_CHECK;
+  return TB_DB_ERROR_QUERY;
+}
+
 static void
 finish_current (TbDb *db)
 {
@@ -272,7 +287,7 @@ finish_current (TbDb *db)
   if (result_is_error (result)) {
     g_autofree char *message = g_strstrip (g_strdup (PQresultErrorMessage (result)));
 
-    query_fail (db, q, TB_DB_ERROR, TB_DB_ERROR_QUERY, message);
+    query_fail (db, q, TB_DB_ERROR, error_code (result), message);
     return;
   }
   q->func (db, result, NULL, q->user_data);

@@ -28,6 +28,11 @@ GQuark tb_db_error_quark (void);
 typedef enum {
   TB_DB_ERROR_QUERY,   /* the server refused the query: its message     */
   TB_DB_ERROR_DOWN,    /* no connection (any more): libpq's message     */
+  /* The query was refused because it broke a constraint (SQLSTATE 23505,
+   * 23503, 23514); the message names the constraint. */
+  TB_DB_ERROR_UNIQUE,
+  TB_DB_ERROR_FOREIGN_KEY,
+  TB_DB_ERROR_CHECK,
 } TbDbError;
 
 typedef struct _TbDb TbDb;

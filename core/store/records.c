@@ -281,7 +281,7 @@ on_statement (TbDb *db, PGresult *result, const GError *error, gpointer user_dat
   Writing *w = user_data;
 
   if (error) {
-    if (g_error_matches (error, TB_DB_ERROR, TB_DB_ERROR_QUERY)) {
+    if (error->domain == TB_DB_ERROR && error->code != TB_DB_ERROR_DOWN) {
       if (!w->refused)
         w->refused = g_strdup (error->message);
     } else {
