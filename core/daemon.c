@@ -5,7 +5,7 @@
 #include "daemon.h"
 
 #include "api.h"
-#include "appointments.h"
+#include "webhooks.h"
 #include "call-manager.h"
 #include "http-server.h"
 #include "records.h"
@@ -26,7 +26,7 @@ struct _TbDaemon {
   TbCallManager *calls;
   TbSipEndpoint *sip;
   TbHttpServer *http;
-  TbAppointments *appointments;
+  TbWebhooks *webhooks;    /* the built-in webhooks, with the HTTP server */
   TbApi api;
   TbDb *db;                /* NULL: no database configured */
   TbRecords *records;      /* the call records' write queue, with db */
@@ -69,7 +69,7 @@ tb_daemon_free (TbDaemon *daemon)
     return;
   g_clear_pointer (&daemon->http, tb_http_server_free);
   tb_api_clear (&daemon->api);
-  g_clear_pointer (&daemon->appointments, tb_appointments_free);
+  g_clear_pointer (&daemon->webhooks, tb_webhooks_free);
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
   g_clear_pointer (&daemon->records, tb_records_free);
@@ -163,8 +163,8 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
   daemon->config = config;
   if (daemon->calls)
     tb_call_manager_set_config (daemon->calls, config);
-  if (daemon->appointments)
-    tb_appointments_set_secret (daemon->appointments, config->http_webhook_secret);
+  if (daemon->webhooks)
+    tb_webhooks_set_secret (daemon->webhooks, config->http_webhook_secret);
   g_message ("configuration %s: %u agents, %u providers, %u plugins loaded",
              daemon->config_path, config->agents->len, config->providers->len,
              tb_plugin_registry_get_plugins (daemon->registry)->len);
@@ -251,7 +251,8 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
   daemon->http = tb_http_server_new (daemon->config->http_host, daemon->config->http_port, error);
   if (!daemon->http)
     return FALSE;
-  daemon->appointments = tb_appointments_new (daemon->http, daemon->config->http_webhook_secret);
+  daemon->webhooks = tb_webhooks_new (daemon->http, daemon->db,
+                                      daemon->config->http_webhook_secret);
   daemon->api.http = daemon->http;
   daemon->api.db = daemon->db;
   daemon->api.calls = daemon->calls;
