@@ -8,6 +8,7 @@
 #include "call-manager.h"
 #include "conversation.h"
 #include "media-session.h"
+#include "metrics.h"
 #include "records.h"
 
 #include <gio/gio.h>
@@ -644,10 +645,13 @@ ended_on_signaling (gpointer data)
 {
   Job *job = data;
   TbCall *call = job->call;
+  JsonNode *record;
 
   tb_rtp_ports_release (tb_call_manager_get_ports (call->manager), call->rtp_port);
   tb_worker_pool_release (tb_call_manager_get_workers (call->manager), call->worker);
-  tb_records_submit (log_end (call));
+  record = log_end (call);
+  tb_metrics_add_call (record);
+  tb_records_submit (record);
   tb_call_manager_remove (call->manager, call);
   return G_SOURCE_REMOVE;
 }

@@ -44,6 +44,9 @@ static const TbConfigKey http_keys[] = {
   { .name = "webhook-secret-env", .type = TB_CONFIG_TYPE_SECRET_ENV,
     .help = "Environment variable holding the secret the built-in webhooks check "
             "X-Talkingbits-Signature with; unset: requests are not checked" },
+  { .name = "api-token-env", .type = TB_CONFIG_TYPE_SECRET_ENV,
+    .help = "Environment variable holding the bearer token every /api route and /metrics "
+            "need; unset: they are open, and listen must be a loopback address" },
   { NULL }
 };
 

@@ -157,6 +157,14 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
   config = tb_config_new (file, daemon->registry, error);
   if (!config)
     return FALSE;
+  if (daemon->http && !config->http_api_token && !tb_http_server_is_loopback (daemon->http)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "%s: [http] api-token-env: needed while the HTTP server listens on a "
+                 "non-loopback address ([http] listen changes after a restart only)",
+                 daemon->config_path);
+    tb_config_unref (config);
+    return FALSE;
+  }
   if (daemon->config)
     warn_restart_needed (daemon->config, config);
   g_clear_pointer (&daemon->config, tb_config_unref);
@@ -165,6 +173,8 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
     tb_call_manager_set_config (daemon->calls, config);
   if (daemon->webhooks)
     tb_webhooks_set_secret (daemon->webhooks, config->http_webhook_secret);
+  if (daemon->http)
+    tb_http_server_set_token (daemon->http, config->http_api_token);
   g_message ("configuration %s: %u agents, %u providers, %u plugins loaded",
              daemon->config_path, config->agents->len, config->providers->len,
              tb_plugin_registry_get_plugins (daemon->registry)->len);
@@ -251,6 +261,7 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
   daemon->http = tb_http_server_new (daemon->config->http_host, daemon->config->http_port, error);
   if (!daemon->http)
     return FALSE;
+  tb_http_server_set_token (daemon->http, daemon->config->http_api_token);
   daemon->webhooks = tb_webhooks_new (daemon->http, daemon->db,
                                       daemon->config->http_webhook_secret);
   daemon->api.http = daemon->http;

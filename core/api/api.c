@@ -3,6 +3,7 @@
 
 #include "api.h"
 
+#include "api-health.h"
 #include "api-openapi.h"
 
 #include <string.h>
@@ -10,6 +11,7 @@
 void
 tb_api_register (TbApi *api)
 {
+  tb_api_health_register (api);
   tb_api_openapi_register (api);
 }
 

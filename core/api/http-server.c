@@ -1,5 +1,6 @@
 /* http-server.c — the daemon's HTTP server: listening, routing by method
- * and path prefix, the request size limit, /healthz, and draining. */
+ * and path prefix, the request size limit, the bearer token, /healthz, and
+ * draining. */
 #define G_LOG_DOMAIN "tb-http"
 
 #include "http-server.h"
@@ -23,6 +24,9 @@ struct _TbHttpServer {
   guint port;
   GHashTable *in_progress; /* SoupServerMessage * started, not yet finished */
   gboolean stopping;      /* new requests get 503 */
+  char *token;            /* bearer token of the protected paths; NULL: none */
+  GPtrArray *protected;   /* char *: prefixes of the paths that need it */
+  gboolean loopback;      /* listening on a loopback address */
 };
 
 static void
@@ -34,13 +38,18 @@ route_free (Route *route)
 }
 
 static gboolean
-prefix_matches (const Route *route, const char *path)
+path_under (const char *prefix, gsize prefix_len, const char *path)
 {
-  if (strncmp (path, route->prefix, route->prefix_len) != 0)
+  if (strncmp (path, prefix, prefix_len) != 0)
     return FALSE;
   /* "/a" covers "/a" and "/a/..." but not "/ab"; "/" covers everything. */
-  return path[route->prefix_len] == '\0' || path[route->prefix_len] == '/' ||
-         route->prefix[route->prefix_len - 1] == '/';
+  return path[prefix_len] == '\0' || path[prefix_len] == '/' || prefix[prefix_len - 1] == '/';
+}
+
+static gboolean
+prefix_matches (const Route *route, const char *path)
+{
+  return path_under (route->prefix, route->prefix_len, path);
 }
 
 static gboolean
@@ -118,6 +127,73 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
     refuse_too_large (msg);
 }
 
+/* Whether @given is @token, in a time that depends on their lengths only:
+ * every byte is compared, without an early exit. */
+static gboolean
+token_equal (const char *given, const char *token)
+{
+  gsize given_len = strlen (given);
+  gsize token_len = strlen (token);
+  volatile guint8 diff = given_len != token_len;
+
+  for (gsize i = 0; i < token_len; i++)
+    diff |= (guint8) token[i] ^ (guint8) (i < given_len ? given[i] : 0);
+  return diff == 0;
+}
+
+static gboolean
+needs_token (TbHttpServer *server, const char *path)
+{
+  if (!server->token)
+    return FALSE;
+  for (guint i = 0; i < server->protected->len; i++) {
+    const char *prefix = g_ptr_array_index (server->protected, i);
+
+    if (path_under (prefix, strlen (prefix), path))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The token of an "Authorization: Bearer TOKEN" header, or NULL. */
+static char *
+bearer_token (SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Authorization");
+
+  if (!value)
+    return NULL;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  if (g_ascii_strncasecmp (value, "Bearer", 6) != 0 || (value[6] != ' ' && value[6] != '\t'))
+    return NULL;
+  return g_strstrip (g_strdup (value + 6));
+}
+
+/* TRUE when @msg may go on; otherwise it has its 401. */
+static gboolean
+check_token (TbHttpServer *server, SoupServerMessage *msg, const char *path)
+{
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autofree char *given = NULL;
+
+  if (!needs_token (server, path))
+    return TRUE;
+  given = bearer_token (soup_server_message_get_request_headers (msg));
+  if (given && token_equal (given, server->token))
+    return TRUE;
+  if (!given) {
+    soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"talkingbits\"");
+    tb_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED,
+                         "%s needs a bearer token (Authorization: Bearer TOKEN)", path);
+  } else {
+    soup_message_headers_replace (response, "WWW-Authenticate",
+                                  "Bearer realm=\"talkingbits\", error=\"invalid_token\"");
+    tb_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "the bearer token is not valid");
+  }
+  return FALSE;
+}
+
 /* Runs once the request headers are read, before the body. */
 static void
 on_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -132,6 +208,8 @@ on_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
     tb_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "the server is shutting down");
     return;
   }
+  if (!check_token (server, msg, path))
+    return;
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > TB_HTTP_MAX_BODY) {
     refuse_too_large (msg);
@@ -214,6 +292,8 @@ tb_http_server_new (const char *host, guint port, GError **error)
 
   server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) route_free);
   server->in_progress = g_hash_table_new (NULL, NULL);
+  server->protected = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (server->protected, g_strdup ("/api"));
   server->soup = soup_server_new ("server-header", "Talkingbits/" TB_VERSION, NULL);
   soup_server_add_early_handler (server->soup, "/", on_headers, server, NULL);
   soup_server_add_handler (server->soup, "/", on_request, server, NULL);
@@ -227,6 +307,7 @@ tb_http_server_new (const char *host, guint port, GError **error)
                  "cannot listen for HTTP on %s: not an IP address", address);
     return NULL;
   }
+  server->loopback = g_inet_address_get_is_loopback (inet);
   socket_address = g_inet_socket_address_new (inet, port);
   if (!soup_server_listen (server->soup, socket_address, 0, &local)) {
     g_set_error (error, local->domain, local->code,
@@ -257,6 +338,28 @@ tb_http_server_add_route (TbHttpServer *server, const char *method, const char *
   route->handler = handler;
   route->user_data = user_data;
   g_ptr_array_add (server->routes, route);
+}
+
+void
+tb_http_server_set_token (TbHttpServer *server, const char *token)
+{
+  if (server->token)
+    memset (server->token, 0, strlen (server->token));
+  g_free (server->token);
+  server->token = token && *token ? g_strdup (token) : NULL;
+}
+
+void
+tb_http_server_require_token (TbHttpServer *server, const char *prefix)
+{
+  g_return_if_fail (prefix && prefix[0] == '/');
+  g_ptr_array_add (server->protected, g_strdup (prefix));
+}
+
+gboolean
+tb_http_server_is_loopback (TbHttpServer *server)
+{
+  return server->loopback;
 }
 
 guint
@@ -312,5 +415,7 @@ tb_http_server_free (TbHttpServer *server)
   g_clear_object (&server->soup);
   g_clear_pointer (&server->routes, g_ptr_array_unref);
   g_clear_pointer (&server->in_progress, g_hash_table_unref);
+  g_clear_pointer (&server->protected, g_ptr_array_unref);
+  tb_http_server_set_token (server, NULL);
   g_free (server);
 }

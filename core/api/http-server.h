@@ -2,7 +2,8 @@
  * context listening on [http] listen, with a small router (method + path
  * prefix -> handler) that the Web API and the built-in webhooks register
  * with. It answers /healthz, unknown paths (404), wrong methods (405 with
- * Allow) and bodies over TB_HTTP_MAX_BODY (413) itself, all in JSON. */
+ * Allow), bodies over TB_HTTP_MAX_BODY (413) and requests without the
+ * bearer token (401) itself, all in JSON. */
 #pragma once
 
 #include <libsoup/soup.h>
@@ -31,6 +32,16 @@ TbHttpServer *tb_http_server_new (const char *host, guint port, GError **error);
  * @handler; among matching routes the longest prefix wins. */
 void tb_http_server_add_route (TbHttpServer *server, const char *method, const char *prefix,
                                TbHttpHandler handler, gpointer user_data);
+
+/* Requests for paths under /api (and under the prefixes given to
+ * tb_http_server_require_token()) need "Authorization: Bearer @token"
+ * (compared in constant time) while @token is set: others get 401 with
+ * WWW-Authenticate before their body is read. NULL: no token needed. */
+void tb_http_server_set_token (TbHttpServer *server, const char *token);
+/* Paths under @prefix need the token too. */
+void tb_http_server_require_token (TbHttpServer *server, const char *prefix);
+/* Whether the server listens on a loopback address only. */
+gboolean tb_http_server_is_loopback (TbHttpServer *server);
 
 /* The port actually listened on. */
 guint tb_http_server_get_port (TbHttpServer *server);

@@ -7,6 +7,7 @@
 #include "conversation-private.h"
 
 #include "instances.h"
+#include "metrics.h"
 
 #include <string.h>
 
@@ -172,6 +173,7 @@ on_stt_error (const GError *error, gpointer user_data)
 
   g_warning ("call %s: speech recognition (%s) failed: %s", c->id,
              c->stt.config->name, error->message);
+  tb_metrics_provider_error ("stt", c->stt.config->name);
   /* The session is over; the call goes on with a new one. */
   g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
   c->capturing = FALSE;
@@ -192,6 +194,7 @@ on_stt_late (gpointer data)
   g_clear_pointer (&c->stt_watchdog, g_source_unref);
   g_warning ("call %s: speech recognition (%s) gave no transcript in %u ms", c->id,
              c->stt.config->name, TB_DIALOG_STT_TIMEOUT_MS);
+  tb_metrics_provider_error ("stt", c->stt.config->name);
   g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
   c->awaiting_final = FALSE;
   if (!tb_dialog_reply_active (c)) {

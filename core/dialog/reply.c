@@ -8,6 +8,7 @@
 #include "conversation-private.h"
 
 #include "greetings.h"
+#include "metrics.h"
 
 #include <string.h>
 
@@ -105,6 +106,7 @@ on_tts_error (const GError *error, gpointer user_data)
   if (c) {
     g_warning ("call %s: text-to-speech (%s) failed: %s", c->id,
                c->tts.config->name, error->message);
+    tb_metrics_provider_error ("tts", c->tts.config->name);
     if (c->turn && !c->turn->failure)
       c->turn->failure = g_strdup_printf ("tts: %s", error->message);
     g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
@@ -128,6 +130,7 @@ on_tts_late (gpointer data)
   g_clear_pointer (&c->tts_watchdog, g_source_unref);
   g_warning ("call %s: text-to-speech (%s) gave no audio in %u ms; sentence skipped", c->id,
              c->tts.config->name, TB_DIALOG_TTS_TIMEOUT_MS);
+  tb_metrics_provider_error ("tts", c->tts.config->name);
   if (c->turn && !c->turn->failure)
     c->turn->failure = g_strdup ("tts: no audio in time");
   /* The request goes on without us; its sentence is ours now. */
@@ -295,6 +298,7 @@ on_llm_error (const GError *error, gpointer user_data)
     c->llm_op = NULL;
     g_warning ("call %s: language model (%s) failed: %s", c->id,
                c->llm.config->name, error->message);
+    tb_metrics_provider_error ("llm", c->llm.config->name);
     if (c->turn && !c->turn->failure)
       c->turn->failure = g_strdup_printf ("llm: %s", error->message);
     c->thinking = FALSE;
@@ -321,6 +325,7 @@ on_llm_late (gpointer data)
   g_clear_pointer (&c->llm_watchdog, g_source_unref);
   g_warning ("call %s: language model (%s) gave nothing in %u ms", c->id, c->llm.config->name,
              TB_DIALOG_LLM_TIMEOUT_MS);
+  tb_metrics_provider_error ("llm", c->llm.config->name);
   if (c->turn && !c->turn->failure)
     c->turn->failure = g_strdup ("llm: no answer in time");
   if (c->llm_op)

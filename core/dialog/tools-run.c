@@ -7,6 +7,7 @@
 
 #include "conversation-private.h"
 
+#include "metrics.h"
 #include "schema.h"
 
 #include <json-glib/json-glib.h>
@@ -176,9 +177,11 @@ on_tool_error (const GError *error, gpointer user_data)
     TbDialogToolRun *run = op->data;
     const TbLlmToolCall *call = g_ptr_array_index (c->tool_calls, c->tool_index);
     g_autofree char *content = error_json (error->message);
+    TbDialogTool *tool = find_tool (c, run->name);
 
     g_warning ("call %s: tool %s failed: %s", c->id, run->name,
                error->message);
+    tb_metrics_provider_error ("tool", tool ? tool->provider.config->name : run->name);
     tool_over (c, run, call, FALSE, content);
   }
   tb_dialog_op_end (op);
