@@ -4,7 +4,7 @@
  *
  *   POST /webhooks/appointments/check {"day": "YYYY-MM-DD"}
  *        -> 200 {"ok": true, "day", "date": "Tuesday 25 November", "open",
- *           "hours": [{"opens", "closes"}], "free": ["09:00", ...], "message"}
+ *           "free": ["09:00", ...]}
  *   POST /webhooks/appointments/book {"day", "time": "HH:MM", "name"?}
  *        -> 200 {"ok": true, "message": "Booked for Tuesday 25 November at
  *           10:00.", "appointment": {"id", "day", "time", "caller", "name"?}}
@@ -22,7 +22,7 @@
  *           names are left out, the model speaks to whoever calls
  *   GET  /api/v1/appointments[?day=YYYY-MM-DD]
  *        -> 200 {"appointments": [{"id", "day", "time", "caller", "name"?,
- *           "call_id", "created_at"}]} (live ones, by day and time) */
+ *           "call_id"?}]} (live ones, by day and time) */
 #define G_LOG_DOMAIN "tb-webhooks"
 
 #include "webhook-args.h"
@@ -35,7 +35,7 @@
 typedef enum {
   SHOW_SLOT,               /* id, day, time              */
   SHOW_OWNER,              /* and caller, name           */
-  SHOW_ALL,                /* and call_id, created_at    */
+  SHOW_ALL,                /* and call_id (when known)   */
 } Detail;
 
 /* Begins the appointment's object; the caller ends it. */
@@ -55,10 +55,8 @@ add_appointment (JsonBuilder *builder, const TbAppointment *a, Detail detail)
     if (a->name)
       tb_webhooks_add_string (builder, "name", a->name);
   }
-  if (detail >= SHOW_ALL) {
-    tb_webhooks_add_string (builder, "call_id", *a->call_id ? a->call_id : NULL);
-    tb_webhooks_add_time (builder, "created_at", a->created_at);
-  }
+  if (detail >= SHOW_ALL && *a->call_id)
+    tb_webhooks_add_string (builder, "call_id", a->call_id);
 }
 
 /* The booked slots among @appointments (minutes). */
@@ -81,19 +79,16 @@ free_slots (const TbWebhookResult *result, const GDate *day)
   return tb_business_hours_free_slots (result->hours, day, now, taken);
 }
 
-/* Reads the webhook's envelope and checks that its arguments are among
- * @known; NULL after replying 400 or 401. */
+/* Reads the webhook's envelope, its arguments into @args; NULL after
+ * replying 400 or 401. */
 static TbWebhookEnvelope *
-read_request (TbWebhooks *self, SoupServerMessage *msg, TbWebhookArgs *args,
-              const char *const *known)
+read_request (TbWebhooks *self, SoupServerMessage *msg, TbWebhookArgs *args)
 {
-  g_autoptr(TbWebhookEnvelope) request = tb_webhooks_read (self, msg);
+  TbWebhookEnvelope *request = tb_webhooks_read (self, msg);
 
-  if (!request)
-    return NULL;
-  tb_webhook_args_init (args, request->arguments);
-  tb_webhook_args_only (args, known);
-  return g_steal_pointer (&request);
+  if (request)
+    tb_webhook_args_init (args, request->arguments);
+  return request;
 }
 
 /* ---- check --------------------------------------------------------------- */
@@ -105,43 +100,24 @@ on_check_day (TbWebhookStore *store, const TbWebhookResult *result, const GError
   g_autoptr(TbWebhookCall) call = user_data;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GArray) open_slots = NULL;
-  g_autofree char *day = NULL, *spoken = NULL, *message = NULL;
-  GDateWeekday weekday = g_date_get_weekday (&call->day);
-  gboolean open;
+  g_autofree char *day = NULL, *spoken = NULL;
 
   if (error) {
     tb_webhook_call_reply_error (call, error);
     return;
   }
   open_slots = free_slots (result, &call->day);
-  open = tb_business_hours_is_open_on (result->hours, weekday);
   day = tb_day_format (&call->day);
   spoken = tb_day_spoken (&call->day);
-  if (!open) {
-    g_autofree char *week = tb_business_hours_describe_week (result->hours);
-
-    message = g_strdup_printf ("We are closed on %s; appointments are %s.", spoken, week);
-  } else if (open_slots->len == 0) {
-    message = g_strdup_printf ("There are no free times left on %s.", spoken);
-  } else {
-    g_autoptr(GPtrArray) times = g_ptr_array_new_with_free_func (g_free);
-    g_autofree char *list = NULL;
-
-    for (guint i = 0; i < open_slots->len; i++)
-      g_ptr_array_add (times, tb_minute_format (g_array_index (open_slots, guint, i)));
-    list = tb_webhooks_words_and ((const char *const *) times->pdata, times->len);
-    message = g_strdup_printf ("Free times on %s: %s.", spoken, list);
-  }
-
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   tb_webhooks_add_boolean (builder, "ok", TRUE);
   tb_webhooks_add_string (builder, "day", day);
   tb_webhooks_add_string (builder, "date", spoken);
-  tb_webhooks_add_boolean (builder, "open", open);
-  tb_webhooks_add_hours (builder, "hours", result->hours, weekday);
+  tb_webhooks_add_boolean (builder, "open",
+                           tb_business_hours_is_open_on (result->hours,
+                                                         g_date_get_weekday (&call->day)));
   tb_webhooks_add_times (builder, "free", open_slots);
-  tb_webhooks_add_string (builder, "message", message);
   json_builder_end_object (builder);
   tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
 }
@@ -149,9 +125,8 @@ on_check_day (TbWebhookStore *store, const TbWebhookResult *result, const GError
 static void
 on_check (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  static const char *const known[] = { "day", NULL };
   g_auto(TbWebhookArgs) args = { 0 };
-  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args, known);
+  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args);
   TbWebhookCall *call;
   GDate day;
 
@@ -210,7 +185,9 @@ on_booked (TbWebhookStore *store, const TbWebhookResult *result, const GError *e
   const TbAppointment *booked;
 
   if (g_error_matches (error, TB_WEBHOOK_STORE_ERROR, TB_WEBHOOK_STORE_ERROR_TAKEN)) {
-    tb_webhook_store_appointments (store, &call->day, on_taken_day, g_steal_pointer (&call));
+    TbWebhookCall *again = g_steal_pointer (&call);
+
+    tb_webhook_store_appointments (store, &again->day, on_taken_day, again);
     return;
   }
   if (error) {
@@ -265,9 +242,8 @@ on_book_day (TbWebhookStore *store, const TbWebhookResult *result, const GError 
 static void
 on_book (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  static const char *const known[] = { "day", "time", "name", NULL };
   g_auto(TbWebhookArgs) args = { 0 };
-  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args, known);
+  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args);
   TbWebhookCall *call;
   const char *name;
   GDate day;
@@ -314,7 +290,12 @@ on_cancelled (TbWebhookStore *store, const TbWebhookResult *result, const GError
       message = g_strdup ("That appointment was booked from another number; only that "
                           "number can cancel it.");
     }
-    tb_webhooks_reply_refusal (call->msg, message);
+    builder = json_builder_new ();
+    json_builder_begin_object (builder);
+    tb_webhooks_add_boolean (builder, "ok", FALSE);
+    tb_webhooks_add_string (builder, "error", message);
+    json_builder_end_object (builder);
+    tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
     return;
   }
   if (error) {
@@ -341,9 +322,8 @@ on_cancelled (TbWebhookStore *store, const TbWebhookResult *result, const GError
 static void
 on_cancel (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  static const char *const known[] = { "id", "day", "time", NULL };
   g_auto(TbWebhookArgs) args = { 0 };
-  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args, known);
+  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args);
   TbWebhookCall *call;
   gboolean by_slot;
   guint64 id = 0;
@@ -422,9 +402,8 @@ on_list_day (TbWebhookStore *store, const TbWebhookResult *result, const GError 
 static void
 on_list (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  static const char *const known[] = { "day", NULL };
   g_auto(TbWebhookArgs) args = { 0 };
-  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args, known);
+  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args);
   TbWebhookCall *call;
   GDate day;
 

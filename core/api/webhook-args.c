@@ -141,16 +141,6 @@ tb_webhook_args_id (TbWebhookArgs *args, const char *name, guint64 *id)
   return TRUE;
 }
 
-void
-tb_webhook_args_only (TbWebhookArgs *args, const char *const *known)
-{
-  g_autoptr(GList) names = json_object_get_members (args->arguments);
-
-  for (GList *l = names; l; l = l->next)
-    if (!g_strv_contains (known, l->data))
-      tb_webhook_args_fail (args, l->data, ": unknown field");
-}
-
 gboolean
 tb_webhook_args_reply_invalid (TbWebhookArgs *args, SoupServerMessage *msg)
 {

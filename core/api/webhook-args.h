@@ -1,8 +1,8 @@
 /* webhook-args.h — the "arguments" of a built-in webhook request read and
  * checked one by one; what is wrong with each is collected and answered
  * at once with 400 {"error": "arguments.day is missing: ...; ...",
- * "fields": {"day": "is missing: ..."}}. An argument the route does not
- * take is an error too ("unknown field"). */
+ * "fields": {"day": "is missing: ..."}}. Arguments a route does not take
+ * are let be (a business's tool may send more). */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -36,9 +36,6 @@ gboolean tb_webhook_args_time (TbWebhookArgs *args, const char *name, gboolean r
 /* A positive whole number (or a string of digits) into @id: TRUE when
  * given and valid. */
 gboolean tb_webhook_args_id (TbWebhookArgs *args, const char *name, guint64 *id);
-/* Every argument not in @known (NULL-terminated) is an error. */
-void tb_webhook_args_only (TbWebhookArgs *args, const char *const *known);
-
 gboolean tb_webhook_args_has (TbWebhookArgs *args, const char *name);
 /* FALSE when nothing was wrong; otherwise TRUE after replying 400. */
 gboolean tb_webhook_args_reply_invalid (TbWebhookArgs *args, SoupServerMessage *msg);

@@ -9,7 +9,7 @@
  *   GET  /api/v1/callbacks[?limit=N] (1-500, default 50)
  *        -> 200 {"callbacks": [Callback, ...]} newest first
  *   Callback = {"id", "phone", "name", "reason", "when", "call_id",
- *     "created_at", "done_at"} (null where not given) */
+ *     "created_at"} (null where not given) */
 #define G_LOG_DOMAIN "tb-webhooks"
 
 #include "webhook-args.h"
@@ -36,7 +36,6 @@ add_callback (JsonBuilder *builder, const TbCallbackRequest *r)
   tb_webhooks_add_string (builder, "when", r->when);
   tb_webhooks_add_string (builder, "call_id", *r->call_id ? r->call_id : NULL);
   tb_webhooks_add_time (builder, "created_at", r->created_at);
-  tb_webhooks_add_time (builder, "done_at", r->done_at);
   json_builder_end_object (builder);
 }
 
@@ -82,7 +81,6 @@ optional (TbWebhookArgs *args, const char *name, const char *expected, guint max
 static void
 on_callback (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  static const char *const known[] = { "phone", "name", "reason", "when", NULL };
   g_autoptr(TbWebhookEnvelope) request = tb_webhooks_read (user_data, msg);
   g_auto(TbWebhookArgs) args = { 0 };
   TbCallbackRequest wanted = { 0 };
@@ -92,7 +90,6 @@ on_callback (SoupServerMessage *msg, const char *path, GHashTable *query, gpoint
   if (!request)
     return;
   tb_webhook_args_init (&args, request->arguments);
-  tb_webhook_args_only (&args, known);
   phone = optional (&args, "phone", "the number to call back", MAX_PHONE);
   name = optional (&args, "name", "the caller's name", MAX_NAME);
   reason = optional (&args, "reason", "what the call back is about", MAX_REASON);

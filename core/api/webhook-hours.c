@@ -83,6 +83,17 @@ add_day (JsonBuilder *builder, TbWebhookCall *call, const TbWebhookResult *resul
   tb_webhooks_add_string (builder, "message", message);
 }
 
+/* "a", "a and b", "a, b and c". */
+static char *
+words_and (const char *const *words, guint n)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", words[i]);
+  return g_string_free (text, FALSE);
+}
+
 static void
 add_week (JsonBuilder *builder, const TbWebhookResult *result, gboolean open_now)
 {
@@ -112,7 +123,7 @@ add_week (JsonBuilder *builder, const TbWebhookResult *result, gboolean open_now
   else if (n_closed == 0)
     message = g_strdup_printf ("We are open %s. %s", week, now);
   else {
-    g_autofree char *days = tb_webhooks_words_and (closed, n_closed);
+    g_autofree char *days = words_and (closed, n_closed);
 
     message = g_strdup_printf ("We are open %s, and closed on %s. %s", week, days, now);
   }
@@ -149,7 +160,6 @@ static void
 on_business_hours (SoupServerMessage *msg, const char *path, GHashTable *query,
                    gpointer user_data)
 {
-  static const char *const known[] = { "day", NULL };
   g_autoptr(TbWebhookEnvelope) request = tb_webhooks_read (user_data, msg);
   g_auto(TbWebhookArgs) args = { 0 };
   GDateWeekday weekday = G_DATE_BAD_WEEKDAY;
@@ -160,7 +170,6 @@ on_business_hours (SoupServerMessage *msg, const char *path, GHashTable *query,
   if (!request)
     return;
   tb_webhook_args_init (&args, request->arguments);
-  tb_webhook_args_only (&args, known);
   text = tb_webhook_args_string (&args, "day", FALSE, expected_day, 64);
   if (text && !parse_day_or_weekday (text, &day, &weekday)) {
     g_autofree char *why = g_strdup_printf (": '%s' is not %s", text, expected_day);

@@ -107,8 +107,6 @@ memory_book (TbWebhookStore *store, const TbAppointment *appointment, TbWebhookS
   }
   booked = tb_appointment_copy (appointment);
   booked->id = self->next_appointment++;
-  g_clear_pointer (&booked->created_at, g_date_time_unref);
-  booked->created_at = g_date_time_new_now_local ();
   g_ptr_array_insert (self->appointments, (gint) at, booked);
   result.appointments = appointment_list ();
   g_ptr_array_add (result.appointments, tb_appointment_copy (booked));
@@ -157,7 +155,6 @@ memory_add_callback (TbWebhookStore *store, const TbCallbackRequest *request,
 
   kept->id = self->next_callback++;
   g_clear_pointer (&kept->created_at, g_date_time_unref);
-  g_clear_pointer (&kept->done_at, g_date_time_unref);
   kept->created_at = g_date_time_new_now_local ();
   g_ptr_array_add (self->callbacks, kept);
   g_ptr_array_add (result.callbacks, tb_callback_request_copy (kept));

@@ -22,13 +22,13 @@ typedef struct {
 /* The columns read_appointment() reads, in its order. */
 #define APPOINTMENT_ROW \
   "id, extract(epoch FROM starts_at)::bigint AS starts, coalesce(phone, '') AS phone, name, " \
-  "coalesce(call_id::text, '') AS call_id, " UTC_TEXT ("created_at") " AS created"
-#define APPOINTMENT_COLUMNS "id, starts, phone, name, call_id, created"
+  "coalesce(call_id::text, '') AS call_id"
+#define APPOINTMENT_COLUMNS "id, starts, phone, name, call_id"
 
 /* The columns read_callback() reads, in its order. */
 #define CALLBACK_ROW \
   "id, phone, name, reason, requested_time, coalesce(call_id::text, ''), " \
-  UTC_TEXT ("created_at") ", " UTC_TEXT ("done_at")
+  UTC_TEXT ("created_at")
 
 static const char hours_sql[] =
   "SELECT weekday, (extract(epoch FROM opens) / 60)::int, (extract(epoch FROM closes) / 60)::int "
@@ -95,7 +95,6 @@ read_appointment (PGresult *result, int row)
   a->caller = g_strdup (value (result, row, 2));
   a->name = name && *name ? g_strdup (name) : NULL;
   a->call_id = g_strdup (value (result, row, 4));
-  a->created_at = time_value (result, row, 5);
   return a;
 }
 
@@ -111,7 +110,6 @@ read_callback (PGresult *result, int row)
   r->when = g_strdup (value (result, row, 4));
   r->call_id = g_strdup (value (result, row, 5));
   r->created_at = time_value (result, row, 6);
-  r->done_at = time_value (result, row, 7);
   return r;
 }
 
@@ -211,7 +209,7 @@ read_result (Operation *op, Reading reading, PGresult *result)
       op->result.appointments = read_appointments (result);
     break;
   case READ_CANCELLED:
-    if (PQntuples (result) != 1 || g_ascii_strtoull (value (result, 0, 6), NULL, 10) == 0)
+    if (PQntuples (result) != 1 || g_ascii_strtoull (value (result, 0, 5), NULL, 10) == 0)
       op->error = store_error (TB_WEBHOOK_STORE_ERROR_NOT_FOUND, "no such appointment");
     else if (PQgetisnull (result, 0, 0))
       op->error = store_error (TB_WEBHOOK_STORE_ERROR_NOT_YOURS, "booked from another number");

@@ -74,7 +74,6 @@ tb_appointment_copy (const TbAppointment *appointment)
   copy->caller = g_strdup (appointment->caller ? appointment->caller : "");
   copy->name = g_strdup (appointment->name);
   copy->call_id = g_strdup (appointment->call_id ? appointment->call_id : "");
-  copy->created_at = appointment->created_at ? g_date_time_ref (appointment->created_at) : NULL;
   return copy;
 }
 
@@ -86,7 +85,6 @@ tb_appointment_free (TbAppointment *appointment)
   g_free (appointment->caller);
   g_free (appointment->name);
   g_free (appointment->call_id);
-  g_clear_pointer (&appointment->created_at, g_date_time_unref);
   g_free (appointment);
 }
 
@@ -102,7 +100,6 @@ tb_callback_request_copy (const TbCallbackRequest *request)
   copy->when = g_strdup (request->when);
   copy->call_id = g_strdup (request->call_id ? request->call_id : "");
   copy->created_at = request->created_at ? g_date_time_ref (request->created_at) : NULL;
-  copy->done_at = request->done_at ? g_date_time_ref (request->done_at) : NULL;
   return copy;
 }
 
@@ -117,7 +114,6 @@ tb_callback_request_free (TbCallbackRequest *request)
   g_free (request->when);
   g_free (request->call_id);
   g_clear_pointer (&request->created_at, g_date_time_unref);
-  g_clear_pointer (&request->done_at, g_date_time_unref);
   g_free (request);
 }
 

@@ -35,7 +35,6 @@ typedef struct {
   char *caller;            /* "" when unknown                           */
   char *name;              /* NULL when not given                       */
   char *call_id;           /* "" when unknown                           */
-  GDateTime *created_at;
 } TbAppointment;
 
 typedef struct {
@@ -46,7 +45,6 @@ typedef struct {
   char *when;              /* when to call, in the caller's words */
   char *call_id;           /* "" when unknown */
   GDateTime *created_at;
-  GDateTime *done_at;      /* NULL while still to do */
 } TbCallbackRequest;
 
 /* What an operation gives; members it does not fill are NULL. */
@@ -101,7 +99,7 @@ void tb_webhook_store_hours (TbWebhookStore *store, TbWebhookStoreFunc func, gpo
  * result.hours and result.appointments. */
 void tb_webhook_store_appointments (TbWebhookStore *store, const GDate *day,
                                     TbWebhookStoreFunc func, gpointer user_data);
-/* Books @appointment's day and minute (its id and created_at are ignored);
+/* Books @appointment's day and minute (its id is ignored);
  * result.appointments holds the new one. TB_WEBHOOK_STORE_ERROR_TAKEN when
  * the slot has a live appointment. The caller checked the hours. */
 void tb_webhook_store_book (TbWebhookStore *store, const TbAppointment *appointment,
@@ -111,7 +109,7 @@ void tb_webhook_store_book (TbWebhookStore *store, const TbAppointment *appointm
  * result.appointments holds the cancelled one. */
 void tb_webhook_store_cancel (TbWebhookStore *store, guint64 id, const GDate *day, guint minute,
                               const char *caller, TbWebhookStoreFunc func, gpointer user_data);
-/* Keeps @request (its id and times are ignored); result.callbacks holds it
+/* Keeps @request (its id and time are ignored); result.callbacks holds it
  * as kept. */
 void tb_webhook_store_add_callback (TbWebhookStore *store, const TbCallbackRequest *request,
                                     TbWebhookStoreFunc func, gpointer user_data);

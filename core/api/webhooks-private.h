@@ -56,11 +56,6 @@ void tb_webhooks_add_times (JsonBuilder *builder, const char *name, GArray *minu
 /* [{"opens": "09:00", "closes": "17:00"}, ...] of @weekday. */
 void tb_webhooks_add_hours (JsonBuilder *builder, const char *name, const TbBusinessHours *hours,
                         GDateWeekday weekday);
-/* {"ok": false, "error": @error} */
-void tb_webhooks_reply_refusal (SoupServerMessage *msg, const char *error);
-
-/* "a", "a and b", "a, b and c". */
-char *tb_webhooks_words_and (const char *const *words, guint n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbWebhookCall, tb_webhook_call_free)
 

@@ -149,25 +149,3 @@ tb_webhooks_add_hours (JsonBuilder *builder, const char *name, const TbBusinessH
   }
   json_builder_end_array (builder);
 }
-
-void
-tb_webhooks_reply_refusal (SoupServerMessage *msg, const char *error)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  tb_webhooks_add_boolean (builder, "ok", FALSE);
-  tb_webhooks_add_string (builder, "error", error);
-  json_builder_end_object (builder);
-  tb_http_reply_builder (msg, SOUP_STATUS_OK, builder);
-}
-
-char *
-tb_webhooks_words_and (const char *const *words, guint n)
-{
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (text, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", words[i]);
-  return g_string_free (text, FALSE);
-}
