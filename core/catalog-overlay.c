@@ -34,6 +34,8 @@ static const char *const stages[] = { "stt", "tts", "llm", NULL };
 void
 tb_catalog_problem_free (TbCatalogProblem *problem)
 {
+  if (!problem)
+    return;
   g_free (problem->kind);
   g_free (problem->name);
   g_free (problem->field);
@@ -668,10 +670,21 @@ remove_rows (JsonObject *doc, const char *array_name, const char *member_name, c
   return removed;
 }
 
+JsonNode *
+tb_catalog_doc_copy (JsonObject *doc)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), doc);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  /* json_node_copy() shares the objects inside: a copy to change is made
+   * from the text. */
+  return json_from_string (text, NULL);
+}
+
 TbConfig *
 tb_catalog_overlay_lenient (TbConfigFile *file, TbPluginRegistry *registry, JsonObject *doc)
 {
-  g_autoptr(JsonNode) copy = json_node_copy (json_node_init_object (json_node_alloc (), doc));
+  g_autoptr(JsonNode) copy = tb_catalog_doc_copy (doc);
   JsonObject *working = json_node_get_object (copy);
 
   for (guint round = 0; round < 20; round++) {

@@ -47,6 +47,10 @@ TbConfig *tb_catalog_overlay (TbConfigFile *file, TbPluginRegistry *registry, Js
 TbConfig *tb_catalog_overlay_lenient (TbConfigFile *file, TbPluginRegistry *registry,
                                       JsonObject *doc);
 
+/* A copy of @doc that can be changed without changing @doc (a JsonNode
+ * holding an object). */
+JsonNode *tb_catalog_doc_copy (JsonObject *doc);
+
 /* Whether @field of an API object is a JSON value of the config @type;
  * the reason when not. */
 gboolean tb_catalog_check_json_type (JsonNode *value, TbConfigType type, char **why);

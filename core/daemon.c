@@ -7,6 +7,7 @@
 #include "api.h"
 #include "webhooks.h"
 #include "call-manager.h"
+#include "catalog.h"
 #include "http-server.h"
 #include "records.h"
 #include "sip-endpoint.h"
@@ -30,6 +31,8 @@ struct _TbDaemon {
   TbApi api;
   TbDb *db;                /* NULL: no database configured */
   TbRecords *records;      /* the call records' write queue, with db */
+  TbConfigFile *file;      /* the file daemon->config was read from */
+  TbCatalog *catalog;      /* agents, numbers, tools in the db, with db */
 };
 
 /* Calls in progress get this long to end after SIGTERM. */
@@ -73,7 +76,9 @@ tb_daemon_free (TbDaemon *daemon)
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
   g_clear_pointer (&daemon->records, tb_records_free);
+  g_clear_pointer (&daemon->catalog, tb_catalog_free);
   g_clear_pointer (&daemon->db, tb_db_free);
+  g_clear_pointer (&daemon->file, tb_config_file_free);
   g_clear_pointer (&daemon->config, tb_config_unref);
   g_clear_pointer (&daemon->registry, tb_plugin_registry_free);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
@@ -134,6 +139,17 @@ warn_restart_needed (TbConfig *old, TbConfig *new)
     g_warning ("[database] conninfo takes effect after a restart");
 }
 
+/* The configuration of new calls: the file's with the catalog's rows. */
+static void
+apply_catalog (TbCatalog *catalog, gpointer user_data)
+{
+  TbDaemon *daemon = user_data;
+  g_autoptr(TbConfig) config = tb_catalog_build_config (catalog);
+
+  if (daemon->calls)
+    tb_call_manager_set_config (daemon->calls, config);
+}
+
 gboolean
 tb_daemon_load (TbDaemon *daemon, GError **error)
 {
@@ -169,8 +185,17 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
     warn_restart_needed (daemon->config, config);
   g_clear_pointer (&daemon->config, tb_config_unref);
   daemon->config = config;
-  if (daemon->calls)
+  g_clear_pointer (&daemon->file, tb_config_file_free);
+  daemon->file = g_steal_pointer (&file);
+  if (daemon->catalog) {
+    /* The file's agents go to the database; until then the file is used
+     * with the rows there. */
+    tb_catalog_set_source (daemon->catalog, daemon->file, config, daemon->registry);
+    tb_catalog_provision (daemon->catalog);
+    apply_catalog (daemon->catalog, daemon);
+  } else if (daemon->calls) {
     tb_call_manager_set_config (daemon->calls, config);
+  }
   if (daemon->webhooks)
     tb_webhooks_set_secret (daemon->webhooks, config->http_webhook_secret);
   if (daemon->http)
@@ -246,10 +271,21 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
                                       daemon->config->db_queue_memory, error);
     if (!daemon->records)
       return FALSE;
+    daemon->catalog = tb_catalog_new (daemon->db);
+    tb_catalog_set_source (daemon->catalog, daemon->file, daemon->config, daemon->registry);
+    if (!tb_catalog_provision_sync (daemon->catalog, error))
+      return FALSE;
   } else {
     g_message ("no database ([database] conninfo is empty and no PG* variable is set)");
   }
-  daemon->calls = tb_call_manager_new (daemon->config);
+  if (daemon->catalog) {
+    g_autoptr(TbConfig) config = tb_catalog_build_config (daemon->catalog);
+
+    daemon->calls = tb_call_manager_new (config);
+    tb_catalog_set_changed_func (daemon->catalog, apply_catalog, daemon);
+  } else {
+    daemon->calls = tb_call_manager_new (daemon->config);
+  }
   tb_call_manager_set_host (daemon->calls, &daemon->host);
   daemon->sip = tb_sip_endpoint_new (daemon->calls, error);
   if (!daemon->sip)
@@ -269,6 +305,7 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
   daemon->api.calls = daemon->calls;
   daemon->api.sip = daemon->sip;
   daemon->api.registry = daemon->registry;
+  daemon->api.catalog = daemon->catalog;
   tb_api_register (&daemon->api);
   return TRUE;
 }

@@ -141,7 +141,7 @@ tb_test_server_start_full (TbTestServer *s, const char *sip_extra, const char *m
   conf = tb_test_write_file (s->dir, "t.conf", text);
   s->log = g_build_filename (s->dir, "daemon.log", NULL);
   s->daemon = tb_test_start_daemon (conf, s->plugin_path ? s->plugin_path : "", s->log);
-  ready = tb_test_wait_for_text (s->log, "ready");
+  ready = tb_test_wait_for_text (s->log, " ready (pid ");
   g_assert_nonnull (ready);
 }
 

@@ -3,6 +3,7 @@
 
 #include "api.h"
 
+#include "api-catalog.h"
 #include "api-health.h"
 #include "api-openapi.h"
 
@@ -11,6 +12,8 @@
 void
 tb_api_register (TbApi *api)
 {
+  tb_api_catalog_register (api);
+  tb_api_providers_register (api);
   tb_api_health_register (api);
   tb_api_openapi_register (api);
 }

@@ -42,6 +42,20 @@ tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 }
 
 void
+tb_http_reply_empty (SoupServerMessage *msg, guint status)
+{
+  gboolean deferred = g_object_get_data (G_OBJECT (msg), DEFERRED) != NULL;
+
+  if (deferred && g_object_get_data (G_OBJECT (msg), GONE))
+    return;
+  soup_server_message_set_status (msg, status, NULL);
+  if (deferred) {
+    g_object_set_data (G_OBJECT (msg), DEFERRED, NULL);
+    soup_server_message_unpause (msg);
+  }
+}
+
+void
 tb_http_reply_invalid (SoupServerMessage *msg, const char *what, JsonObject *fields)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();

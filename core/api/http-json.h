@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 void tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node);
 /* Same, with the value @builder has built. */
 void tb_http_reply_builder (SoupServerMessage *msg, guint status, JsonBuilder *builder);
+/* Replies @status with no body (204). */
+void tb_http_reply_empty (SoupServerMessage *msg, guint status);
 /* Replies @status with {"error": MESSAGE}. */
 void tb_http_reply_error (SoupServerMessage *msg, guint status, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
