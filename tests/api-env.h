@@ -57,6 +57,10 @@ gboolean tb_test_reply_not_served (const TbTestReply *reply);
  * tool call and the agent's answer; waits until it is over. */
 void tb_test_api_call (TbTestApi *api);
 
+/* A UDP port on loopback that takes SIP requests and never answers: an
+ * outbound call to it rings until it is hung up. Its @port. */
+GSocket *tb_test_api_silent_peer (guint *port);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TbTestReply, tb_test_reply_clear)
 
 G_END_DECLS

@@ -529,31 +529,11 @@ test_calls_active (void)
   check_only ("GET", "/api/v1/calls/active", NULL, 200);
 }
 
-/* A UDP port that takes SIP requests and never answers: an outbound call
- * to it stays ringing until it is hung up. */
-static GSocket *
-silent_peer (guint *port)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                  G_SOCKET_PROTOCOL_UDP, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return socket;
-}
-
 static void
 test_calls_place (void)
 {
   guint port = 0;
-  g_autoptr(GSocket) peer = silent_peer (&port);
+  g_autoptr(GSocket) peer = tb_test_api_silent_peer (&port);
   g_autofree char *body = g_strdup_printf (
     "{\"to\": \"sip:9999@127.0.0.1:%u\", \"agent\": \"reception\", \"ring_timeout_s\": 30}",
     port);
