@@ -178,10 +178,17 @@ tb_call_manager_lookup (TbCallManager *manager, const char *id)
   return call;
 }
 
-void
-tb_call_manager_hangup_all (TbCallManager *manager, const char *reason)
+static gint
+compare_started (gconstpointer a, gconstpointer b)
 {
-  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_call_unref);
+  return g_date_time_compare (tb_call_get_started (*(TbCall **) a),
+                              tb_call_get_started (*(TbCall **) b));
+}
+
+GPtrArray *
+tb_call_manager_list (TbCallManager *manager)
+{
+  GPtrArray *calls = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_call_unref);
   GHashTableIter iter;
   gpointer call;
 
@@ -190,6 +197,15 @@ tb_call_manager_hangup_all (TbCallManager *manager, const char *reason)
   while (g_hash_table_iter_next (&iter, NULL, &call))
     g_ptr_array_add (calls, tb_call_ref (call));
   g_mutex_unlock (&manager->lock);
+  g_ptr_array_sort (calls, compare_started);
+  return calls;
+}
+
+void
+tb_call_manager_hangup_all (TbCallManager *manager, const char *reason)
+{
+  g_autoptr(GPtrArray) calls = tb_call_manager_list (manager);
+
   for (guint i = 0; i < calls->len; i++)
     tb_call_hangup (g_ptr_array_index (calls, i), reason);
 }

@@ -40,6 +40,8 @@ TbCall *tb_call_manager_create_call (TbCallManager *manager, TbConfig *config,
 guint tb_call_manager_count (TbCallManager *manager);
 /* A new reference to the call, or NULL. */
 TbCall *tb_call_manager_lookup (TbCallManager *manager, const char *id);
+/* The calls in progress, oldest first: a new array of new references. */
+GPtrArray *tb_call_manager_list (TbCallManager *manager);
 /* Every call in progress is asked to hang up. */
 void tb_call_manager_hangup_all (TbCallManager *manager, const char *reason);
 

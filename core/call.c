@@ -25,7 +25,7 @@ struct _TbCall {
   char *to;
   char *sip_call_id;
   GDateTime *started;
-  gint64 started_us, answered_us, ended_us;
+  gint64 started_us, answered_us, ended_us;   /* answered_us: under event_lock */
   char *end_reason;
   gboolean ended;
 
@@ -121,6 +121,7 @@ GMainContext *tb_call_get_worker (TbCall *call) { return call->worker; }
 guint tb_call_get_rtp_port (TbCall *call) { return call->rtp_port; }
 const TbAgentConfig *tb_call_get_agent_config (TbCall *call) { return call->agent; }
 TbConfig *tb_call_get_config (TbCall *call) { return call->config; }
+GDateTime *tb_call_get_started (TbCall *call) { return call->started; }
 const TbSdpStream *tb_call_get_stream (TbCall *call) { return &call->stream; }
 void tb_call_set_dialog (TbCall *call, gpointer dialog) { call->dialog = dialog; }
 gpointer tb_call_get_dialog (TbCall *call) { return call->dialog; }
@@ -551,8 +552,21 @@ tb_call_transfer (TbCall *call, const char *target)
 void
 tb_call_answered (TbCall *call)
 {
+  g_mutex_lock (&call->event_lock);
   if (!call->answered_us)
     call->answered_us = g_get_monotonic_time ();
+  g_mutex_unlock (&call->event_lock);
+}
+
+GDateTime *
+tb_call_dup_answered (TbCall *call)
+{
+  gint64 answered_us;
+
+  g_mutex_lock (&call->event_lock);
+  answered_us = call->answered_us;
+  g_mutex_unlock (&call->event_lock);
+  return answered_us ? g_date_time_add (call->started, answered_us - call->started_us) : NULL;
 }
 
 /* ---- hanging up and ending --------------------------------------------- */

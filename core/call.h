@@ -66,6 +66,10 @@ guint tb_call_get_rtp_port (TbCall *call);
 const TbAgentConfig *tb_call_get_agent_config (TbCall *call);
 /* The config the call started with. */
 TbConfig *tb_call_get_config (TbCall *call);
+/* Any thread. When the call was created (UTC). */
+GDateTime *tb_call_get_started (TbCall *call);
+/* Any thread. When it was answered, a new reference; NULL: not (yet). */
+GDateTime *tb_call_dup_answered (TbCall *call);
 /* Signaling thread: the SIP side's state for the call (its dialog), NULL
  * once the dialog is gone. */
 void tb_call_set_dialog (TbCall *call, gpointer dialog);

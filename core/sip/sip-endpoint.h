@@ -55,6 +55,35 @@ typedef struct {
 TbCall *tb_sip_endpoint_place_call (TbSipEndpoint *endpoint, const TbOutboundCall *request,
                                     GError **error);
 
+/* ---- trunk registration ------------------------------------------------- */
+
+typedef enum {
+  TB_SIP_TRUNK_NOT_REGISTERING,  /* no registrar configured                 */
+  TB_SIP_TRUNK_REGISTERING,      /* REGISTER sent, no final answer yet      */
+  TB_SIP_TRUNK_REGISTERED,
+  TB_SIP_TRUNK_FAILED,           /* the last attempt failed; retried later  */
+  TB_SIP_TRUNK_UNREGISTERED,     /* un-REGISTERed at shutdown               */
+} TbSipTrunkRegistration;
+
+const char *tb_sip_trunk_registration_to_string (TbSipTrunkRegistration state);
+
+/* A trunk's registration as it stands. */
+typedef struct {
+  char *name;                    /* NAME of [trunk:NAME]                    */
+  char *registrar;               /* NULL: none                              */
+  TbSipTrunkRegistration state;
+  gint64 expires_in_s;           /* registered: seconds left; else -1       */
+  int last_status;               /* last final response's status; 0: none   */
+  char *last_error;              /* why the last attempt failed; NULL when
+                                    it succeeded or none was made            */
+} TbSipTrunkState;
+
+void tb_sip_trunk_state_free (TbSipTrunkState *state);
+
+/* Any thread. Every [trunk:NAME] of the config SIP started with, in the
+ * config's order: a new array of TbSipTrunkState * (freed with it). */
+GPtrArray *tb_sip_endpoint_get_trunks (TbSipEndpoint *endpoint);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbSipEndpoint, tb_sip_endpoint_free)
 
 G_END_DECLS

@@ -1,6 +1,8 @@
 /* sip-trunk.c — trunk registration: REGISTER with digest authentication at
  * start, refreshed by nua before expiry, retried with backoff after a
- * failure, unregistered at shutdown. Signaling thread. */
+ * failure, unregistered at shutdown. Signaling thread, apart from
+ * tb_sip_endpoint_get_trunks(), which reads the state any thread may see
+ * under a lock. */
 #define G_LOG_DOMAIN "tb-sip"
 
 #include "sip-private.h"
@@ -20,7 +22,33 @@ struct _TbSipRegistration {
   guint backoff_s;
   gboolean authenticated;        /* credentials sent for the current request */
   gboolean registered;
+
+  /* What tb_sip_endpoint_get_trunks() shows; under state_lock. */
+  TbSipTrunkRegistration state;
+  gint64 expires_at_us;          /* monotonic; 0 when not registered */
+  int last_status;               /* of the last final response; 0: none */
+  char *last_error;              /* why the last attempt failed; NULL after a success */
 };
+
+/* Guards each registration's shown state and endpoint->registrations
+ * (made and freed on the signaling thread, read by others). */
+G_LOCK_DEFINE_STATIC (state_lock);
+
+static void
+set_state (TbSipRegistration *registration, TbSipTrunkRegistration state, int status,
+           const char *error, guint expires_s)
+{
+  G_LOCK (state_lock);
+  registration->state = state;
+  if (status)
+    registration->last_status = status;
+  g_free (registration->last_error);
+  registration->last_error = g_strdup (error);
+  registration->expires_at_us = state == TB_SIP_TRUNK_REGISTERED
+                                ? g_get_monotonic_time () + (gint64) expires_s * G_USEC_PER_SEC
+                                : 0;
+  G_UNLOCK (state_lock);
+}
 
 /* "Digest:\"realm\":user:password" for every Digest challenge of @sip. */
 gboolean
@@ -71,6 +99,10 @@ register_now (TbSipRegistration *registration)
   g_autofree char *expires = g_strdup_printf ("%u", trunk->expires);
 
   registration->authenticated = FALSE;
+  G_LOCK (state_lock);
+  registration->state = TB_SIP_TRUNK_REGISTERING;
+  registration->expires_at_us = 0;
+  G_UNLOCK (state_lock);
   /* One handle for the process's life: one Call-ID for all its REGISTERs
    * (RFC 3261 10.2). */
   if (!registration->nh)
@@ -96,6 +128,8 @@ retry_later (TbSipRegistration *registration, int status, const char *phrase,
     delay = MAX (delay, (guint) MIN (sip->sip_retry_after->af_delta, BACKOFF_MAX_S));
   registration->backoff_s = MIN (registration->backoff_s * 2, BACKOFF_MAX_S);
   registration->registered = FALSE;
+  set_state (registration, TB_SIP_TRUNK_FAILED, status,
+             phrase && *phrase ? phrase : "no reason given", 0);
   g_warning ("trunk %s: registration failed: %d %s; retrying in %u s",
              registration->trunk->name, status, phrase ? phrase : "", delay);
   su_timer_set_interval (registration->retry, on_retry, (su_timer_arg_t *) registration,
@@ -120,8 +154,10 @@ tb_sip_registration_event (TbSipRegistration *registration, nua_event_t event, i
   const TbTrunkConfig *trunk = registration->trunk;
 
   if (event == nua_r_unregister) {
-    if (status >= 200)
+    if (status >= 200) {
+      set_state (registration, TB_SIP_TRUNK_UNREGISTERED, status, NULL, 0);
       g_message ("trunk %s: unregistered (%d %s)", trunk->name, status, phrase ? phrase : "");
+    }
     return;
   }
   if (event != nua_r_register || status < 200)
@@ -146,12 +182,15 @@ tb_sip_registration_event (TbSipRegistration *registration, nua_event_t event, i
     g_message ("trunk %s: registration refreshed (expires in %u s)", trunk->name,
                granted (sip, trunk->expires));
   registration->registered = TRUE;
+  set_state (registration, TB_SIP_TRUNK_REGISTERED, status, NULL, granted (sip, trunk->expires));
 }
 
 void
 tb_sip_trunks_start (TbSipEndpoint *endpoint)
 {
+  G_LOCK (state_lock);
   endpoint->registrations = g_ptr_array_new ();
+  G_UNLOCK (state_lock);
   for (guint i = 0; i < endpoint->config->trunks->len; i++) {
     const TbTrunkConfig *trunk = g_ptr_array_index (endpoint->config->trunks, i);
     TbSipRegistration *registration;
@@ -163,8 +202,11 @@ tb_sip_trunks_start (TbSipEndpoint *endpoint)
     registration->endpoint = endpoint;
     registration->trunk = trunk;
     registration->backoff_s = BACKOFF_FIRST_S;
+    registration->state = TB_SIP_TRUNK_REGISTERING;
     registration->retry = su_timer_create (su_root_task (endpoint->root), 0);
+    G_LOCK (state_lock);
     g_ptr_array_add (endpoint->registrations, registration);
+    G_UNLOCK (state_lock);
     register_now (registration);
   }
 }
@@ -189,15 +231,85 @@ tb_sip_trunks_stop (TbSipEndpoint *endpoint)
 void
 tb_sip_trunks_free (TbSipEndpoint *endpoint)
 {
-  for (guint i = 0; endpoint->registrations && i < endpoint->registrations->len; i++) {
-    TbSipRegistration *registration = g_ptr_array_index (endpoint->registrations, i);
+  g_autoptr(GPtrArray) registrations = NULL;
+
+  G_LOCK (state_lock);
+  registrations = g_steal_pointer (&endpoint->registrations);
+  G_UNLOCK (state_lock);
+  for (guint i = 0; registrations && i < registrations->len; i++) {
+    TbSipRegistration *registration = g_ptr_array_index (registrations, i);
 
     su_timer_destroy (registration->retry);
     if (registration->nh) {
       nua_handle_bind (registration->nh, NULL);
       nua_handle_destroy (registration->nh);
     }
+    g_free (registration->last_error);
     g_free (registration);
   }
-  g_clear_pointer (&endpoint->registrations, g_ptr_array_unref);
+}
+
+const char *
+tb_sip_trunk_registration_to_string (TbSipTrunkRegistration state)
+{
+  switch (state) {
+  case TB_SIP_TRUNK_NOT_REGISTERING: return "not-registering";
+  case TB_SIP_TRUNK_REGISTERING: return "registering";
+  case TB_SIP_TRUNK_REGISTERED: return "registered";
+  case TB_SIP_TRUNK_FAILED: return "failed";
+  case TB_SIP_TRUNK_UNREGISTERED: return "unregistered";
+  default: return "unknown";
+  }
+}
+
+void
+tb_sip_trunk_state_free (TbSipTrunkState *state)
+{
+  if (!state)
+    return;
+  g_free (state->name);
+  g_free (state->registrar);
+  g_free (state->last_error);
+  g_free (state);
+}
+
+static TbSipRegistration *
+find_registration (TbSipEndpoint *endpoint, const TbTrunkConfig *trunk)
+{
+  for (guint i = 0; endpoint->registrations && i < endpoint->registrations->len; i++) {
+    TbSipRegistration *registration = g_ptr_array_index (endpoint->registrations, i);
+
+    if (registration->trunk == trunk)
+      return registration;
+  }
+  return NULL;
+}
+
+GPtrArray *
+tb_sip_endpoint_get_trunks (TbSipEndpoint *endpoint)
+{
+  GPtrArray *states = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_sip_trunk_state_free);
+  gint64 now = g_get_monotonic_time ();
+
+  G_LOCK (state_lock);
+  for (guint i = 0; i < endpoint->config->trunks->len; i++) {
+    const TbTrunkConfig *trunk = g_ptr_array_index (endpoint->config->trunks, i);
+    TbSipRegistration *registration = find_registration (endpoint, trunk);
+    TbSipTrunkState *state = g_new0 (TbSipTrunkState, 1);
+
+    state->name = g_strdup (trunk->name);
+    state->registrar = g_strdup (trunk->registrar);
+    state->state = trunk->registrar ? TB_SIP_TRUNK_REGISTERING : TB_SIP_TRUNK_NOT_REGISTERING;
+    state->expires_in_s = -1;
+    if (registration) {
+      state->state = registration->state;
+      state->last_status = registration->last_status;
+      state->last_error = g_strdup (registration->last_error);
+      if (registration->expires_at_us)
+        state->expires_in_s = MAX (0, (registration->expires_at_us - now) / G_USEC_PER_SEC);
+    }
+    g_ptr_array_add (states, state);
+  }
+  G_UNLOCK (state_lock);
+  return states;
 }
