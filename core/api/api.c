@@ -3,6 +3,7 @@
 
 #include "api.h"
 
+#include "api-calls.h"
 #include "api-catalog.h"
 #include "api-health.h"
 #include "api-openapi.h"
@@ -14,6 +15,9 @@ tb_api_register (TbApi *api)
 {
   tb_api_catalog_register (api);
   tb_api_providers_register (api);
+  tb_api_calls_register (api);
+  tb_api_stats_register (api);
+  tb_api_trunks_register (api);
   tb_api_health_register (api);
   tb_api_openapi_register (api);
 }

@@ -1,0 +1,113 @@
+/* api-stats.c — GET /api/v1/stats: per agent, the calls started between
+ * since and until, how many were answered, their mean duration, and the
+ * p50/p95 (percentile_cont, as PostgreSQL interpolates) of each latency
+ * stage of their turns and tools (stages: api-calls.h), all in SQL. */
+#define G_LOG_DOMAIN "tb-api-calls"
+
+#include "api-calls.h"
+
+#define PATH "/api/v1/stats"
+
+static const char *const stats_filters[] = { "agent", "since", "until", NULL };
+
+#define PERCENTILES(name, column, filter) \
+  "percentile_cont(0.5) WITHIN GROUP (ORDER BY " column ")" filter \
+  " AS \"latency_ms." name ".p50\", " \
+  "percentile_cont(0.95) WITHIN GROUP (ORDER BY " column ")" filter \
+  " AS \"latency_ms." name ".p95\""
+
+/* %s: the filter's WHERE on calls c. Calls without an agent (none are
+ * written so) would be one group, agent null. */
+static const char stats_sql[] =
+  "WITH c AS (SELECT c.* FROM calls c%s) "
+  "SELECT a.agent, a.calls, a.answered, a.mean_duration_ms, "
+  " \"latency_ms.stt.p50\", \"latency_ms.stt.p95\", "
+  " \"latency_ms.llm.p50\", \"latency_ms.llm.p95\", "
+  " \"latency_ms.tts.p50\", \"latency_ms.tts.p95\", "
+  " \"latency_ms.response.p50\", \"latency_ms.response.p95\", "
+  " \"latency_ms.first_response.p50\", \"latency_ms.first_response.p95\", "
+  " \"latency_ms.tool.p50\", \"latency_ms.tool.p95\" "
+  "FROM (SELECT agent_name AS agent, count(*) AS calls, count(answered_at) AS answered, "
+  "       round(avg(extract(epoch FROM ended_at - started_at) * 1000), 1) AS mean_duration_ms "
+  "      FROM c GROUP BY agent_name) a "
+  "LEFT JOIN (SELECT c.agent_name AS agent, "
+  PERCENTILES ("stt", "t.stt_final_ms", "") ", "
+  PERCENTILES ("llm", "t.llm_first_token_ms", "") ", "
+  PERCENTILES ("tts", "t.tts_first_audio_ms", "") ", "
+  PERCENTILES ("response", "t.response_ms", " FILTER (WHERE t.role = 'agent' AND t.sequence > 1)")
+  ", "
+  PERCENTILES ("first_response", "t.response_ms",
+               " FILTER (WHERE t.role = 'agent' AND t.sequence = 1)")
+  "           FROM c JOIN turns t ON t.call_id = c.id GROUP BY c.agent_name) s "
+  "       ON s.agent IS NOT DISTINCT FROM a.agent "
+  "LEFT JOIN (SELECT c.agent_name AS agent, "
+  PERCENTILES ("tool", "i.latency_ms", "")
+  "           FROM c JOIN tool_invocations i ON i.call_id = c.id GROUP BY c.agent_name) k "
+  "       ON k.agent IS NOT DISTINCT FROM a.agent "
+  "ORDER BY a.agent NULLS LAST";
+
+typedef struct {
+  SoupServerMessage *msg;
+  char *since, *until;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->msg);
+  g_free (request->since);
+  g_free (request->until);
+  g_free (request);
+}
+
+static void
+on_stats (TbDb *db, PGresult *result, const GError *error, gpointer user_data)
+{
+  Request *request = user_data;
+  g_autoptr(JsonObject) reply = json_object_new ();
+
+  if (error) {
+    tb_api_reply_db_error (request->msg, error);
+    request_free (request);
+    return;
+  }
+  tb_api_set_string_or_null (reply, "since", request->since);
+  tb_api_set_string_or_null (reply, "until", request->until);
+  json_object_set_array_member (reply, "agents", tb_api_rows_to_array (result));
+  tb_api_reply_object (request->msg, SOUP_STATUS_OK, reply);
+  request_free (request);
+}
+
+static void
+handle_stats (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  TbApi *api = user_data;
+  TbCallFilter filter;
+  g_autofree char *sql = NULL;
+  Request *request;
+
+  if (!g_str_equal (path, PATH)) {
+    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
+    return;
+  }
+  if (!tb_call_filter_parse (&filter, query, stats_filters, msg) ||
+      !tb_api_db_available (api, msg)) {
+    tb_call_filter_clear (&filter);
+    return;
+  }
+  request = g_new0 (Request, 1);
+  request->msg = g_object_ref (msg);
+  request->since = g_steal_pointer (&filter.since);
+  request->until = g_steal_pointer (&filter.until);
+  tb_http_defer (msg);
+  sql = g_strdup_printf (stats_sql, filter.where->str);
+  tb_db_query (api->db, sql, filter.params->len, (const char *const *) filter.params->pdata,
+               on_stats, request);
+  tb_call_filter_clear (&filter);
+}
+
+void
+tb_api_stats_register (TbApi *api)
+{
+  tb_http_server_add_route (api->http, "GET", PATH, handle_stats, api);
+}
