@@ -91,25 +91,57 @@ read_request (TbWebhooks *self, SoupServerMessage *msg, TbWebhookArgs *args)
   return request;
 }
 
+/* Replies {"ok": true, "message": "@done Tuesday 25 November at 10:00.",
+ * "appointment"} about @a, and logs it. */
+static void
+reply_appointment (TbWebhookCall *call, const char *done, const TbAppointment *a)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *spoken = tb_day_spoken (&a->day);
+  g_autofree char *time = tb_minute_format (a->minute);
+  g_autofree char *message = g_strdup_printf ("%s %s at %s.", done, spoken, time);
+  const char *call_id = call->envelope->call_id;
+
+  json_builder_begin_object (builder);
+  tb_webhooks_add_boolean (builder, "ok", TRUE);
+  tb_webhooks_add_string (builder, "message", message);
+  json_builder_set_member_name (builder, "appointment");
+  add_appointment (builder, a, SHOW_OWNER);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
+  g_message ("appointment %" G_GUINT64_FORMAT "%s%s: %s", a->id, *call_id ? " in call " : "",
+             call_id, message);
+}
+
+/* Replies {"ok": false, "error": @error} and, unless NULL, the
+ * "alternatives" (minutes). */
+static void
+reply_refusal (TbWebhookCall *call, const char *error, GArray *alternatives)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  tb_webhooks_add_boolean (builder, "ok", FALSE);
+  tb_webhooks_add_string (builder, "error", error);
+  if (alternatives)
+    tb_webhooks_add_times (builder, "alternatives", alternatives);
+  json_builder_end_object (builder);
+  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
+}
+
 /* ---- check --------------------------------------------------------------- */
 
-static void
-on_check_day (TbWebhookStore *store, const TbWebhookResult *result, const GError *error,
-              gpointer user_data)
+/* A builder with {"ok": true, "day", "date", "open", "free"} begun, for
+ * the day @result shows; the caller ends it. */
+static JsonBuilder *
+day_reply (TbWebhookCall *call, const TbWebhookResult *result)
 {
-  g_autoptr(TbWebhookCall) call = user_data;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(GArray) open_slots = NULL;
-  g_autofree char *day = NULL, *spoken = NULL;
+  JsonBuilder *builder = json_builder_new ();
+  g_autoptr(GArray) open_slots = free_slots (result, &call->day);
+  g_autofree char *day = tb_day_format (&call->day);
+  g_autofree char *spoken = tb_day_spoken (&call->day);
 
-  if (error) {
-    tb_webhook_call_reply_error (call, error);
-    return;
-  }
-  open_slots = free_slots (result, &call->day);
-  day = tb_day_format (&call->day);
-  spoken = tb_day_spoken (&call->day);
-  builder = json_builder_new ();
   json_builder_begin_object (builder);
   tb_webhooks_add_boolean (builder, "ok", TRUE);
   tb_webhooks_add_string (builder, "day", day);
@@ -118,15 +150,31 @@ on_check_day (TbWebhookStore *store, const TbWebhookResult *result, const GError
                            tb_business_hours_is_open_on (result->hours,
                                                          g_date_get_weekday (&call->day)));
   tb_webhooks_add_times (builder, "free", open_slots);
+  return builder;
+}
+
+static void
+on_check_day (TbWebhookStore *store, const TbWebhookResult *result, const GError *error,
+              gpointer user_data)
+{
+  g_autoptr(TbWebhookCall) call = user_data;
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (error) {
+    tb_webhook_call_reply_error (call, error);
+    return;
+  }
+  builder = day_reply (call, result);
   json_builder_end_object (builder);
   tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
 }
 
+/* A webhook that takes {"day"}: the day and its appointments to @done. */
 static void
-on_check (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+look_at_day (TbWebhooks *self, SoupServerMessage *msg, TbWebhookStoreFunc done)
 {
   g_auto(TbWebhookArgs) args = { 0 };
-  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args);
+  g_autoptr(TbWebhookEnvelope) request = read_request (self, msg, &args);
   TbWebhookCall *call;
   GDate day;
 
@@ -135,9 +183,15 @@ on_check (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer 
   tb_webhook_args_day (&args, "day", TRUE, &day);
   if (tb_webhook_args_reply_invalid (&args, msg))
     return;
-  call = tb_webhook_call_new (user_data, msg, g_steal_pointer (&request));
+  call = tb_webhook_call_new (self, msg, g_steal_pointer (&request));
   call->day = day;
-  tb_webhook_store_appointments (call->store, &call->day, on_check_day, call);
+  tb_webhook_store_appointments (call->store, &call->day, done, call);
+}
+
+static void
+on_check (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  look_at_day (user_data, msg, on_check_day);
 }
 
 /* ---- book ---------------------------------------------------------------- */
@@ -151,14 +205,8 @@ reply_refused (TbWebhookCall *call, const TbWebhookResult *result, TbSlotStatus 
   g_autoptr(GArray) alternatives = tb_business_hours_nearby (open_slots, call->minute);
   g_autofree char *error = tb_business_hours_refusal (result->hours, status, &call->day,
                                                       alternatives);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  json_builder_begin_object (builder);
-  tb_webhooks_add_boolean (builder, "ok", FALSE);
-  tb_webhooks_add_string (builder, "error", error);
-  tb_webhooks_add_times (builder, "alternatives", alternatives);
-  json_builder_end_object (builder);
-  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
+  reply_refusal (call, error, alternatives);
 }
 
 /* The slot was taken between the look at the day and the booking: the
@@ -180,9 +228,6 @@ on_booked (TbWebhookStore *store, const TbWebhookResult *result, const GError *e
            gpointer user_data)
 {
   g_autoptr(TbWebhookCall) call = user_data;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autofree char *spoken = NULL, *time = NULL, *message = NULL;
-  const TbAppointment *booked;
 
   if (g_error_matches (error, TB_WEBHOOK_STORE_ERROR, TB_WEBHOOK_STORE_ERROR_TAKEN)) {
     TbWebhookCall *again = g_steal_pointer (&call);
@@ -194,21 +239,7 @@ on_booked (TbWebhookStore *store, const TbWebhookResult *result, const GError *e
     tb_webhook_call_reply_error (call, error);
     return;
   }
-  booked = g_ptr_array_index (result->appointments, 0);
-  spoken = tb_day_spoken (&booked->day);
-  time = tb_minute_format (booked->minute);
-  message = g_strdup_printf ("Booked for %s at %s.", spoken, time);
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  tb_webhooks_add_boolean (builder, "ok", TRUE);
-  tb_webhooks_add_string (builder, "message", message);
-  json_builder_set_member_name (builder, "appointment");
-  add_appointment (builder, booked, SHOW_OWNER);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
-  g_message ("appointment %" G_GUINT64_FORMAT " booked for %s %s%s%s", booked->id, spoken, time,
-             *call->envelope->call_id ? " in call " : "", call->envelope->call_id);
+  reply_appointment (call, "Booked for", g_ptr_array_index (result->appointments, 0));
 }
 
 static void
@@ -265,58 +296,38 @@ on_book (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer u
 
 /* ---- cancel -------------------------------------------------------------- */
 
+/* What the caller is told when there is no appointment to cancel. */
+static char *
+not_found (TbWebhookCall *call)
+{
+  g_autofree char *spoken = NULL, *time = NULL;
+
+  if (call->id)
+    return g_strdup_printf ("There is no appointment number %" G_GUINT64_FORMAT ".", call->id);
+  spoken = tb_day_spoken (&call->day);
+  time = tb_minute_format (call->minute);
+  return g_strdup_printf ("There is no appointment on %s at %s.", spoken, time);
+}
+
 static void
 on_cancelled (TbWebhookStore *store, const TbWebhookResult *result, const GError *error,
               gpointer user_data)
 {
   g_autoptr(TbWebhookCall) call = user_data;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autofree char *spoken = NULL, *time = NULL, *message = NULL;
-  const TbAppointment *cancelled;
 
-  if (error && error->domain == TB_WEBHOOK_STORE_ERROR &&
-      (error->code == TB_WEBHOOK_STORE_ERROR_NOT_FOUND ||
-       error->code == TB_WEBHOOK_STORE_ERROR_NOT_YOURS)) {
-    if (call->id)
-      message = g_strdup_printf ("There is no appointment number %" G_GUINT64_FORMAT ".",
-                                 call->id);
-    else {
-      spoken = tb_day_spoken (&call->day);
-      time = tb_minute_format (call->minute);
-      message = g_strdup_printf ("There is no appointment on %s at %s.", spoken, time);
-    }
-    if (error->code == TB_WEBHOOK_STORE_ERROR_NOT_YOURS) {
-      g_free (message);
-      message = g_strdup ("That appointment was booked from another number; only that "
-                          "number can cancel it.");
-    }
-    builder = json_builder_new ();
-    json_builder_begin_object (builder);
-    tb_webhooks_add_boolean (builder, "ok", FALSE);
-    tb_webhooks_add_string (builder, "error", message);
-    json_builder_end_object (builder);
-    tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
-    return;
-  }
-  if (error) {
+  if (g_error_matches (error, TB_WEBHOOK_STORE_ERROR, TB_WEBHOOK_STORE_ERROR_NOT_YOURS)) {
+    reply_refusal (call, "That appointment was booked from another number; only that number "
+                   "can cancel it.", NULL);
+  } else if (g_error_matches (error, TB_WEBHOOK_STORE_ERROR, TB_WEBHOOK_STORE_ERROR_NOT_FOUND)) {
+    g_autofree char *message = not_found (call);
+
+    reply_refusal (call, message, NULL);
+  } else if (error) {
     tb_webhook_call_reply_error (call, error);
-    return;
+  } else {
+    reply_appointment (call, "Cancelled the appointment on",
+                       g_ptr_array_index (result->appointments, 0));
   }
-  cancelled = g_ptr_array_index (result->appointments, 0);
-  spoken = tb_day_spoken (&cancelled->day);
-  time = tb_minute_format (cancelled->minute);
-  message = g_strdup_printf ("Cancelled the appointment on %s at %s.", spoken, time);
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  tb_webhooks_add_boolean (builder, "ok", TRUE);
-  tb_webhooks_add_string (builder, "message", message);
-  json_builder_set_member_name (builder, "appointment");
-  add_appointment (builder, cancelled, SHOW_OWNER);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
-  g_message ("appointment %" G_GUINT64_FORMAT " on %s at %s cancelled", cancelled->id, spoken,
-             time);
 }
 
 static void
@@ -363,27 +374,13 @@ on_list_day (TbWebhookStore *store, const TbWebhookResult *result, const GError 
 {
   g_autoptr(TbWebhookCall) call = user_data;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(GArray) open_slots = NULL;
-  g_autofree char *day = NULL, *spoken = NULL;
-  const char *caller;
+  const char *caller = call->envelope->caller;
 
   if (error) {
     tb_webhook_call_reply_error (call, error);
     return;
   }
-  caller = call->envelope->caller;
-  open_slots = free_slots (result, &call->day);
-  day = tb_day_format (&call->day);
-  spoken = tb_day_spoken (&call->day);
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  tb_webhooks_add_boolean (builder, "ok", TRUE);
-  tb_webhooks_add_string (builder, "day", day);
-  tb_webhooks_add_string (builder, "date", spoken);
-  tb_webhooks_add_boolean (builder, "open",
-                           tb_business_hours_is_open_on (result->hours,
-                                                         g_date_get_weekday (&call->day)));
-  tb_webhooks_add_times (builder, "free", open_slots);
+  builder = day_reply (call, result);
   json_builder_set_member_name (builder, "appointments");
   json_builder_begin_array (builder);
   for (guint i = 0; i < result->appointments->len; i++) {
@@ -402,45 +399,29 @@ on_list_day (TbWebhookStore *store, const TbWebhookResult *result, const GError 
 static void
 on_list (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  g_auto(TbWebhookArgs) args = { 0 };
-  g_autoptr(TbWebhookEnvelope) request = read_request (user_data, msg, &args);
-  TbWebhookCall *call;
-  GDate day;
-
-  if (!request)
-    return;
-  tb_webhook_args_day (&args, "day", TRUE, &day);
-  if (tb_webhook_args_reply_invalid (&args, msg))
-    return;
-  call = tb_webhook_call_new (user_data, msg, g_steal_pointer (&request));
-  call->day = day;
-  tb_webhook_store_appointments (call->store, &call->day, on_list_day, call);
+  look_at_day (user_data, msg, on_list_day);
 }
 
 /* ---- the Web API --------------------------------------------------------- */
+
+static void
+add_full_appointment (JsonBuilder *builder, gconstpointer appointment)
+{
+  add_appointment (builder, appointment, SHOW_ALL);
+  json_builder_end_object (builder);
+}
 
 static void
 on_all (TbWebhookStore *store, const TbWebhookResult *result, const GError *error,
         gpointer user_data)
 {
   g_autoptr(TbWebhookCall) call = user_data;
-  g_autoptr(JsonBuilder) builder = NULL;
 
-  if (error) {
+  if (error)
     tb_webhook_call_reply_error (call, error);
-    return;
-  }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "appointments");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < result->appointments->len; i++) {
-    add_appointment (builder, g_ptr_array_index (result->appointments, i), SHOW_ALL);
-    json_builder_end_object (builder);
-  }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
+  else
+    tb_webhook_call_reply_list (call, "appointments", result->appointments,
+                                add_full_appointment);
 }
 
 static void

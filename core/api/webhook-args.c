@@ -81,19 +81,24 @@ tb_webhook_args_string (TbWebhookArgs *args, const char *name, gboolean required
 }
 
 gboolean
+tb_webhook_args_value (TbWebhookArgs *args, const char *name, const char *text, gboolean valid,
+                       const char *expected)
+{
+  if (text && !valid) {
+    g_autofree char *why = g_strdup_printf (": '%s' is not %s", text, expected);
+
+    tb_webhook_args_fail (args, name, why);
+  }
+  return text && valid;
+}
+
+gboolean
 tb_webhook_args_day (TbWebhookArgs *args, const char *name, gboolean required, GDate *day)
 {
   const char *text = tb_webhook_args_string (args, name, required, expected_day, 64);
 
-  if (!text)
-    return FALSE;
-  if (!tb_day_parse (text, day)) {
-    g_autofree char *why = g_strdup_printf (": '%s' is not %s", text, expected_day);
-
-    tb_webhook_args_fail (args, name, why);
-    return FALSE;
-  }
-  return TRUE;
+  return tb_webhook_args_value (args, name, text, text && tb_day_parse (text, day),
+                                expected_day);
 }
 
 gboolean
@@ -101,15 +106,8 @@ tb_webhook_args_time (TbWebhookArgs *args, const char *name, gboolean required, 
 {
   const char *text = tb_webhook_args_string (args, name, required, expected_time, 64);
 
-  if (!text)
-    return FALSE;
-  if (!tb_minute_parse (text, minute)) {
-    g_autofree char *why = g_strdup_printf (": '%s' is not %s", text, expected_time);
-
-    tb_webhook_args_fail (args, name, why);
-    return FALSE;
-  }
-  return TRUE;
+  return tb_webhook_args_value (args, name, text, text && tb_minute_parse (text, minute),
+                                expected_time);
 }
 
 gboolean

@@ -27,6 +27,10 @@ void tb_webhook_args_fail (TbWebhookArgs *args, const char *name, const char *wh
  * is absent or null (an error when @required) or wrong. */
 const char *tb_webhook_args_string (TbWebhookArgs *args, const char *name, gboolean required,
                                     const char *expected, guint max_chars);
+/* Whether @text (NULL: not given) is @valid: when not, that it is not
+ * @expected is recorded. */
+gboolean tb_webhook_args_value (TbWebhookArgs *args, const char *name, const char *text,
+                                gboolean valid, const char *expected);
 /* A date "YYYY-MM-DD" into @day: TRUE when given and valid. */
 gboolean tb_webhook_args_day (TbWebhookArgs *args, const char *name, gboolean required,
                               GDate *day);

@@ -25,8 +25,10 @@
 #define MAX_LIMIT 500
 
 static void
-add_callback (JsonBuilder *builder, const TbCallbackRequest *r)
+add_callback (JsonBuilder *builder, gconstpointer item)
 {
+  const TbCallbackRequest *r = item;
+
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, (gint64) r->id);
@@ -118,21 +120,11 @@ on_list (TbWebhookStore *store, const TbWebhookResult *result, const GError *err
          gpointer user_data)
 {
   g_autoptr(TbWebhookCall) call = user_data;
-  g_autoptr(JsonBuilder) builder = NULL;
 
-  if (error) {
+  if (error)
     tb_webhook_call_reply_error (call, error);
-    return;
-  }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "callbacks");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < result->callbacks->len; i++)
-    add_callback (builder, g_ptr_array_index (result->callbacks, i));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
+  else
+    tb_webhook_call_reply_list (call, "callbacks", result->callbacks, add_callback);
 }
 
 static void

@@ -171,11 +171,8 @@ on_business_hours (SoupServerMessage *msg, const char *path, GHashTable *query,
     return;
   tb_webhook_args_init (&args, request->arguments);
   text = tb_webhook_args_string (&args, "day", FALSE, expected_day, 64);
-  if (text && !parse_day_or_weekday (text, &day, &weekday)) {
-    g_autofree char *why = g_strdup_printf (": '%s' is not %s", text, expected_day);
-
-    tb_webhook_args_fail (&args, "day", why);
-  }
+  tb_webhook_args_value (&args, "day", text, text && parse_day_or_weekday (text, &day, &weekday),
+                         expected_day);
   if (tb_webhook_args_reply_invalid (&args, msg))
     return;
   call = tb_webhook_call_new (user_data, msg, g_steal_pointer (&request));

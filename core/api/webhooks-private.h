@@ -37,6 +37,11 @@ void tb_webhook_call_free (TbWebhookCall *call);
  * 500 when it refused the query. */
 void tb_webhook_call_reply_error (TbWebhookCall *call, const GError *error);
 
+typedef void (*TbWebhooksAddFunc) (JsonBuilder *builder, gconstpointer item);
+/* Replies 200 {@name: [each of @items as @add adds it]}. */
+void tb_webhook_call_reply_list (TbWebhookCall *call, const char *name, GPtrArray *items,
+                                 TbWebhooksAddFunc add);
+
 /* The request envelope of a webhook route, NULL after replying 400/401. */
 TbWebhookEnvelope *tb_webhooks_read (TbWebhooks *webhooks, SoupServerMessage *msg);
 

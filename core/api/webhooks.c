@@ -85,6 +85,22 @@ tb_webhook_call_reply_error (TbWebhookCall *call, const GError *error)
                          "the database refused the request: %s", error->message);
 }
 
+void
+tb_webhook_call_reply_list (TbWebhookCall *call, const char *name, GPtrArray *items,
+                            TbWebhooksAddFunc add)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < items->len; i++)
+    add (builder, g_ptr_array_index (items, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  tb_http_reply_builder (call->msg, SOUP_STATUS_OK, builder);
+}
+
 /* ---- JSON ---------------------------------------------------------------- */
 
 void
