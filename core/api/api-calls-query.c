@@ -5,6 +5,7 @@
 
 #include "api-calls.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_LIMIT 50
