@@ -291,7 +291,8 @@ tb_business_hours_check (const TbBusinessHours *hours, const GDate *day, guint m
   if (periods->len == 0)
     return TB_SLOT_CLOSED;
   for (guint i = 0; i + 1 < periods->len; i += 2)
-    if (minute >= g_array_index (periods, guint, i) && minute < g_array_index (periods, guint, i + 1))
+    if (minute >= g_array_index (periods, guint, i) &&
+        minute < g_array_index (periods, guint, i + 1))
       inside = TRUE;
   if (!inside)
     return TB_SLOT_OUTSIDE_HOURS;
