@@ -5,6 +5,8 @@
 #include "test-util.h"
 
 #include <gst/gst.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const plugins[] = {
@@ -46,6 +48,32 @@ new_token (void)
   return g_string_free (token, FALSE);
 }
 
+/* The PostgreSQL server, killed when the test aborts (a failed assertion,
+ * g_error(), a fatal critical): the daemon dies with the test by itself. */
+static volatile pid_t postgres_pid;
+
+static void
+on_fatal_signal (int signal_number)
+{
+  if (postgres_pid > 0)
+    kill (postgres_pid, SIGQUIT);
+  signal (signal_number, SIG_DFL);
+  raise (signal_number);
+}
+
+static void
+kill_postgres_on_abort (TbTestPg *pg)
+{
+  g_autofree char *pid_file = g_build_filename (pg->data_dir, "postmaster.pid", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (pid_file, &text, NULL, NULL));
+  postgres_pid = (pid_t) atoi (text);
+  signal (SIGABRT, on_fatal_signal);
+  signal (SIGTRAP, on_fatal_signal);
+  signal (SIGSEGV, on_fatal_signal);
+}
+
 void
 tb_test_api_start (TbTestApi *api, const char *groups)
 {
@@ -61,6 +89,7 @@ tb_test_api_start (TbTestApi *api, const char *groups)
   g_setenv ("TALKINGBITS_DATA_PATH", TB_BUILD_ROOT "/data", TRUE);
   g_setenv ("TB_TEST_TRUNK_PASSWORD", "trunk-password", TRUE);
   api->pg = tb_test_pg_new ();
+  kill_postgres_on_abort (api->pg);
   api->plugin_dir = tb_test_plugin_dir_new (plugins);
   if (tb_test_api_has_auth ()) {
     api->token = new_token ();
@@ -97,6 +126,7 @@ tb_test_api_stop (TbTestApi *api)
 {
   g_clear_object (&api->session);
   tb_test_server_stop (&api->server);
+  postgres_pid = 0;
   tb_test_pg_free (api->pg);
   tb_test_remove_tree (api->plugin_dir);
   g_free (api->plugin_dir);
@@ -133,7 +163,21 @@ tb_test_api_request (TbTestApi *api, const char *method, const char *path, const
                                   value);
   }
   answer = soup_session_send_and_read (api->session, msg, NULL, &error);
-  g_assert_no_error (error);
+  if (!answer) {
+    /* The daemon died or hung: the case fails with its log, the run goes
+     * on to its end (and stops PostgreSQL). */
+    static gboolean log_printed;
+    g_autofree char *log = NULL;
+
+    if (!log_printed)
+      g_file_get_contents (api->server.log, &log, NULL, NULL);
+    log_printed = TRUE;
+    g_printerr ("%s %s: %s\n%s%s", method, path, error->message, log ? "daemon log:\n" : "",
+                log ? log : "");
+    g_test_fail ();
+    reply->text = g_strdup ("");
+    return;
+  }
   reply->status = soup_message_get_status (msg);
   headers = soup_message_get_response_headers (msg);
   reply->www_authenticate = g_strdup (soup_message_headers_get_one (headers,
