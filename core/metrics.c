@@ -171,8 +171,8 @@ append_label_value (GString *out, const char *value)
   }
 }
 
-static void
-append_header (GString *out, const char *name, const char *type, const char *help)
+void
+tb_metrics_write_header (GString *out, const char *name, const char *type, const char *help)
 {
   g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -190,8 +190,19 @@ append_double (GString *out, double value)
 void
 tb_metrics_write_gauge (GString *out, const char *name, const char *help, double value)
 {
-  append_header (out, name, "gauge", help);
+  tb_metrics_write_header (out, name, "gauge", help);
   g_string_append_printf (out, "%s ", name);
+  append_double (out, value);
+  g_string_append_c (out, '\n');
+}
+
+void
+tb_metrics_write_sample (GString *out, const char *name, const char *label,
+                         const char *label_value, double value)
+{
+  g_string_append_printf (out, "%s{%s=\"", name, label);
+  append_label_value (out, label_value);
+  g_string_append (out, "\"} ");
   append_double (out, value);
   g_string_append_c (out, '\n');
 }
@@ -223,14 +234,12 @@ write_calls (GString *out)
 {
   g_autoptr(GPtrArray) reasons = sorted_keys (calls_by_reason);
 
-  append_header (out, "talkingbits_calls_total", "counter", "Calls ended, by end reason");
+  tb_metrics_write_header (out, "talkingbits_calls_total", "counter", "Calls ended, by end reason");
   for (guint i = 0; i < reasons->len; i++) {
     const char *reason = g_ptr_array_index (reasons, i);
 
-    g_string_append (out, "talkingbits_calls_total{end_reason=\"");
-    append_label_value (out, reason);
-    g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n",
-                            *(guint64 *) g_hash_table_lookup (calls_by_reason, reason));
+    tb_metrics_write_sample (out, "talkingbits_calls_total", "end_reason", reason,
+                             *(guint64 *) g_hash_table_lookup (calls_by_reason, reason));
   }
 }
 
@@ -240,7 +249,7 @@ write_provider_errors (GString *out)
 {
   g_autoptr(GPtrArray) keys = sorted_keys (provider_errors);
 
-  append_header (out, "talkingbits_provider_errors_total", "counter",
+  tb_metrics_write_header (out, "talkingbits_provider_errors_total", "counter",
                  "Provider requests that failed or gave nothing in time, by kind and provider");
   for (guint i = 0; i < keys->len; i++) {
     const char *key = g_ptr_array_index (keys, i);
@@ -262,7 +271,7 @@ write_stages (GString *out)
 {
   const char *name = "talkingbits_call_stage_latency_seconds";
 
-  append_header (out, name, "histogram",
+  tb_metrics_write_header (out, name, "histogram",
                  "Latency of each stage of the calls' turns: stt (end of turn to transcript), "
                  "llm (request to first token), tts (request to first audio), response (caller's "
                  "end of speech to the reply's audio), first_response (answer to the greeting's "

@@ -29,5 +29,10 @@ void tb_metrics_write (GString *out);
 
 /* Appends a gauge @name with @help and its one sample @value to @out. */
 void tb_metrics_write_gauge (GString *out, const char *name, const char *help, double value);
+/* Appends the HELP and TYPE lines of @name, of @type ("gauge", ...). */
+void tb_metrics_write_header (GString *out, const char *name, const char *type, const char *help);
+/* Appends a sample of @name labelled @label="@label_value" (escaped). */
+void tb_metrics_write_sample (GString *out, const char *name, const char *label,
+                              const char *label_value, double value);
 
 G_END_DECLS

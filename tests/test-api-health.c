@@ -6,7 +6,8 @@
  * non-loopback [http] listen without a token keeps the daemon from
  * starting; /readyz follows a real PostgreSQL (test-pg.h) going down and
  * coming back; /metrics is well-formed Prometheus text whose counters and
- * histograms follow a sipp call and a tb-call call with a failing LLM.
+ * histograms follow a sipp call and a tb-call call with a failing LLM, and
+ * a trunk without a registrar shows as not registered.
  * The metrics module is also fed a record directly. */
 #include "metrics.h"
 #include "test-pg.h"
@@ -28,15 +29,6 @@
 static const char *const stages[] = {
   "stt", "llm", "tts", "response", "first_response", "tool", NULL
 };
-
-/* tb_test_server_start_full() waits for "ready", which PostgreSQL's
- * "already exists" notices match too: wait for the daemon's own line. */
-static void
-start_server (TbTestServer *s, const char *groups)
-{
-  tb_test_server_start_full (s, "", "", groups);
-  g_assert_true (tb_test_wait_for_log (s->log, " ready (pid "));
-}
 
 typedef struct {
   guint status;
@@ -321,7 +313,10 @@ test_token_and_sipp_call (void)
   gint64 deadline;
 
   s.http_port = tb_test_free_port ();
-  start_server (&s, "[http]\napi-token-env=TB_TEST_API_TOKEN\n");
+  tb_test_server_start_full (&s, "", "",
+                             "[http]\napi-token-env=TB_TEST_API_TOKEN\n"
+                             "[trunk:office]\nproxy=sip:127.0.0.1:9\nusername=office\n"
+                             "password-env=TB_TEST_TRUNK_PASSWORD\n");
 
   /* Under /api: no token, a wrong one, another scheme, then the right one
    * (the router then says the path does not exist). */
@@ -367,6 +362,8 @@ test_token_and_sipp_call (void)
   before = get_metrics (&s, "Bearer " TOKEN);
   g_assert_cmpfloat (sample (before, "talkingbits_active_calls"), ==, 0);
   g_assert_cmpfloat (sample (before, "talkingbits_db_queue_depth"), ==, 0);
+  /* No registrar: not registered. */
+  g_assert_cmpfloat (sample (before, "talkingbits_trunk_registered{trunk=\"office\"}"), ==, 0);
   g_assert_cmpint (tb_test_sipp_run (&s, "uac-call.xml", "1000", NULL), ==, 0);
   end = tb_test_server_wait_call_end (&s);
   {
@@ -512,7 +509,7 @@ test_readyz_database (void)
 
   s.http_port = tb_test_free_port ();
   s.plugin_path = plugin_dir;
-  start_server (&s, groups);
+  tb_test_server_start_full (&s, "", "", groups);
 
   body = wait_ready (&s, SOUP_STATUS_OK);
   g_assert_cmpstr (body, ==, "{\"ready\":true,\"checks\":{\"database\":\"up\","
@@ -542,6 +539,7 @@ main (int argc, char **argv)
   g_setenv ("TALKINGBITS_DATA_PATH", TB_BUILD_ROOT "/data", TRUE);
   g_setenv ("TB_TEST_API_TOKEN", TOKEN, TRUE);
   g_setenv ("TB_TEST_API_TOKEN2", TOKEN2, TRUE);
+  g_setenv ("TB_TEST_TRUNK_PASSWORD", "trunk-password", TRUE);
   g_test_add_func ("/api-health/metrics-module", test_metrics_module);
   g_test_add_func ("/api-health/token-and-sipp-call", test_token_and_sipp_call);
   g_test_add_func ("/api-health/open-listen-refused", test_open_listen_refused);

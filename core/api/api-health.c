@@ -42,6 +42,22 @@ on_readyz (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer
   tb_http_reply_builder (msg, ready ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, b);
 }
 
+/* 1 for each trunk registered with its registrar, else 0. */
+static void
+write_trunks (TbApi *api, GString *text)
+{
+  g_autoptr(GPtrArray) trunks = tb_sip_endpoint_get_trunks (api->sip);
+
+  tb_metrics_write_header (text, "talkingbits_trunk_registered", "gauge",
+                           "Whether each SIP trunk is registered with its registrar (1) or not (0)");
+  for (guint i = 0; i < trunks->len; i++) {
+    const TbSipTrunkState *trunk = g_ptr_array_index (trunks, i);
+
+    tb_metrics_write_sample (text, "talkingbits_trunk_registered", "trunk", trunk->name,
+                             trunk->state == TB_SIP_TRUNK_REGISTERED);
+  }
+}
+
 static void
 on_metrics (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
@@ -56,6 +72,7 @@ on_metrics (SoupServerMessage *msg, const char *path, GHashTable *query, gpointe
                           "Call records accepted and not yet written to the database "
                           "(in memory and in the journal)",
                           tb_records_get_depth ());
+  write_trunks (api, text);
   length = text->len;
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, TB_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE,
