@@ -391,18 +391,10 @@ tbctl_trunks_run (Tbctl *t, char **args)
   static const char *const members[] = {
     "name", "state", "registrar", "expires_in_s", "last_status", "last_error", NULL
   };
-  g_autoptr(JsonNode) reply = NULL;
-  g_autoptr(TbctlTable) table = tbctl_table_new (headers);
 
   if (args[0])
     return tbctl_usage_error ("trunks takes no argument");
   if (!tbctl_options_allowed (t, "trunks", 0))
     return TBCTL_EXIT_USAGE;
-  if (!tbctl_request (t, "GET", "/api/v1/trunks", NULL, &reply))
-    return TBCTL_EXIT_FAILED;
-  if (printed_as_json (t, reply))
-    return TBCTL_EXIT_OK;
-  tbctl_table_add_list (table, reply, "trunks", members);
-  tbctl_table_print (table, "no trunks");
-  return TBCTL_EXIT_OK;
+  return tbctl_list_print (t, "/api/v1/trunks", "trunks", headers, members, "no trunks");
 }

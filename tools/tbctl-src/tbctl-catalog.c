@@ -65,13 +65,12 @@ print_node (Tbctl *t, JsonNode *node)
     print_object (json_node_get_object (node));
 }
 
-static int
-list (Tbctl *t, const Kind *kind)
+int
+tbctl_list_print (Tbctl *t, const char *path, const char *list, const char *const *headers,
+                  const char *const *members, const char *empty)
 {
-  g_autofree char *path = g_strconcat ("/api/v1/", kind->kind, NULL);
   g_autoptr(JsonNode) reply = NULL;
-  g_autoptr(TbctlTable) table = tbctl_table_new (kind->headers);
-  g_autofree char *empty = g_strdup_printf ("no %s", kind->kind);
+  g_autoptr(TbctlTable) table = tbctl_table_new (headers);
 
   if (!tbctl_request (t, "GET", path, NULL, &reply))
     return TBCTL_EXIT_FAILED;
@@ -79,9 +78,18 @@ list (Tbctl *t, const Kind *kind)
     tbctl_print_json (reply);
     return TBCTL_EXIT_OK;
   }
-  tbctl_table_add_list (table, reply, kind->kind, kind->members);
+  tbctl_table_add_list (table, reply, list, members);
   tbctl_table_print (table, empty);
   return TBCTL_EXIT_OK;
+}
+
+static int
+list (Tbctl *t, const Kind *kind)
+{
+  g_autofree char *path = g_strconcat ("/api/v1/", kind->kind, NULL);
+  g_autofree char *empty = g_strdup_printf ("no %s", kind->kind);
+
+  return tbctl_list_print (t, path, kind->kind, kind->headers, kind->members, empty);
 }
 
 static char *
@@ -171,29 +179,23 @@ tbctl_catalog_run (Tbctl *t, const char *name, char **args)
   if (!tbctl_options_allowed (t, command, g_str_equal (verb, "create") ||
                                           g_str_equal (verb, "update") ? TBCTL_OPT_BODY : 0))
     return TBCTL_EXIT_USAGE;
-  if (g_str_equal (verb, "list") && n <= 1)
-    return list (t, kind);
-  if (g_str_equal (verb, "create") && n <= 2)
-    return write_item (t, kind, args[1], TRUE);
-  if (n != 2) {
-    if (g_str_equal (verb, "show") || g_str_equal (verb, "update") ||
-        g_str_equal (verb, "delete") || g_str_equal (verb, "list") ||
-        g_str_equal (verb, "create"))
-      return tbctl_usage_error ("%s %s takes %s", name, verb,
-                                g_str_equal (verb, "list") ? "no argument"
-                                : g_str_equal (verb, "create") ? "at most one argument"
-                                : "one argument");
+  if (g_str_equal (verb, "list"))
+    return n <= 1 ? list (t, kind)
+                  : tbctl_usage_error ("%s list takes no argument", name);
+  if (g_str_equal (verb, "create"))
+    return n <= 2 ? write_item (t, kind, args[1], TRUE)
+                  : tbctl_usage_error ("%s create takes at most one argument", name);
+  if (!g_str_equal (verb, "show") && !g_str_equal (verb, "update") &&
+      !g_str_equal (verb, "delete"))
     return tbctl_usage_error ("%s: unknown command '%s' (list, show, create, update, delete)",
                               name, verb);
-  }
+  if (n != 2)
+    return tbctl_usage_error ("%s %s takes one argument", name, verb);
   if (g_str_equal (verb, "show"))
     return show (t, kind, args[1]);
   if (g_str_equal (verb, "update"))
     return write_item (t, kind, args[1], FALSE);
-  if (g_str_equal (verb, "delete"))
-    return delete_item (t, kind, args[1]);
-  return tbctl_usage_error ("%s: unknown command '%s' (list, show, create, update, delete)",
-                            name, verb);
+  return delete_item (t, kind, args[1]);
 }
 
 int
@@ -205,20 +207,11 @@ tbctl_providers_run (Tbctl *t, char **args)
   static const char *const members[] = {
     "kind", "name", "plugin", "version", "configured", "description", NULL
   };
-  g_autoptr(JsonNode) reply = NULL;
-  g_autoptr(TbctlTable) table = tbctl_table_new (headers);
 
   if (args[0])
     return tbctl_usage_error ("providers takes no argument");
   if (!tbctl_options_allowed (t, "providers", 0))
     return TBCTL_EXIT_USAGE;
-  if (!tbctl_request (t, "GET", "/api/v1/providers", NULL, &reply))
-    return TBCTL_EXIT_FAILED;
-  if (t->options->json) {
-    tbctl_print_json (reply);
-    return TBCTL_EXIT_OK;
-  }
-  tbctl_table_add_list (table, reply, "providers", members);
-  tbctl_table_print (table, "no providers");
-  return TBCTL_EXIT_OK;
+  return tbctl_list_print (t, "/api/v1/providers", "providers", headers, members,
+                           "no providers");
 }

@@ -53,6 +53,12 @@ gboolean tbctl_options_allowed (Tbctl *t, const char *command, guint allowed);
 /* Prints "tbctl: MESSAGE" on stderr and returns TBCTL_EXIT_USAGE. */
 int tbctl_usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
+/* GET @path and print the objects of its array @list as a table of
+ * their @members under @headers (or the JSON); @empty when there is none. */
+int tbctl_list_print (Tbctl *t, const char *path, const char *list,
+                      const char *const *headers, const char *const *members,
+                      const char *empty);
+
 /* The commands (tbctl-catalog.c, tbctl-calls.c). @args are the words
  * after the command's name. */
 int tbctl_catalog_run (Tbctl *t, const char *kind, char **args);
