@@ -9,6 +9,7 @@
  * histograms follow a sipp call and a tb-call call with a failing LLM, and
  * a trunk without a registrar shows as not registered.
  * The metrics module is also fed a record directly. */
+#include "api-env.h"
 #include "metrics.h"
 #include "test-pg.h"
 #include "test-server.h"
@@ -30,23 +31,6 @@ static const char *const stages[] = {
   "stt", "llm", "tts", "response", "first_response", "tool", NULL
 };
 
-typedef struct {
-  guint status;
-  char *body;
-  char *content_type;
-  char *www_authenticate;
-} Reply;
-
-static void
-reply_clear (Reply *reply)
-{
-  g_clear_pointer (&reply->body, g_free);
-  g_clear_pointer (&reply->content_type, g_free);
-  g_clear_pointer (&reply->www_authenticate, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
-
 static SoupSession *
 session_new (void)
 {
@@ -56,10 +40,11 @@ session_new (void)
   return soup_session_new_with_options ("timeout", 20, "proxy-resolver", direct, NULL);
 }
 
-/* @method @path on @s with "Authorization: @authorization" unless NULL. */
+/* @method @path on @s with "Authorization: @authorization" unless NULL;
+ * the whole Content-Type in @content_type unless NULL. */
 static void
 request (TbTestServer *s, const char *method, const char *path, const char *authorization,
-         Reply *reply)
+         TbTestReply *reply, char **content_type)
 {
   g_autoptr(SoupSession) session = session_new ();
   g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", s->http_port, path);
@@ -75,24 +60,26 @@ request (TbTestServer *s, const char *method, const char *path, const char *auth
   g_assert_no_error (error);
   headers = soup_message_get_response_headers (msg);
   reply->status = soup_message_get_status (msg);
-  reply->body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  reply->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+  reply->text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  reply->content_type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
+  if (content_type)
+    *content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
   reply->www_authenticate = g_strdup (soup_message_headers_get_one (headers, "WWW-Authenticate"));
 }
 
 static void
-get (TbTestServer *s, const char *path, const char *authorization, Reply *reply)
+get (TbTestServer *s, const char *path, const char *authorization, TbTestReply *reply)
 {
-  request (s, SOUP_METHOD_GET, path, authorization, reply);
+  request (s, SOUP_METHOD_GET, path, authorization, reply, NULL);
 }
 
 static void
-assert_unauthorized (const Reply *reply, const char *error_text)
+assert_unauthorized (const TbTestReply *reply, const char *error_text)
 {
   g_assert_cmpuint (reply->status, ==, SOUP_STATUS_UNAUTHORIZED);
   g_assert_true (tb_test_contains (reply->www_authenticate, "Bearer realm=\"talkingbits\""));
   g_assert_cmpstr (reply->content_type, ==, "application/json");
-  g_assert_true (tb_test_contains (reply->body, error_text));
+  g_assert_true (tb_test_contains (reply->text, error_text));
 }
 
 /* ---- a metrics text ------------------------------------------------------ */
@@ -220,13 +207,14 @@ assert_histograms (GHashTable *samples)
 static GHashTable *
 get_metrics (TbTestServer *s, const char *authorization)
 {
-  g_auto(Reply) reply = { 0 };
+  g_auto(TbTestReply) reply = { 0 };
+  g_autofree char *content_type = NULL;
   GHashTable *samples;
 
-  get (s, "/metrics", authorization, &reply);
+  request (s, SOUP_METHOD_GET, "/metrics", authorization, &reply, &content_type);
   g_assert_cmpuint (reply.status, ==, SOUP_STATUS_OK);
-  g_assert_cmpstr (reply.content_type, ==, TB_METRICS_CONTENT_TYPE);
-  samples = parse_metrics (reply.body);
+  g_assert_cmpstr (content_type, ==, TB_METRICS_CONTENT_TYPE);
+  samples = parse_metrics (reply.text);
   assert_histograms (samples);
   return samples;
 }
@@ -301,7 +289,7 @@ static void
 test_token_and_sipp_call (void)
 {
   TbTestServer s = { 0 };
-  g_auto(Reply) reply = { 0 };
+  g_auto(TbTestReply) reply = { 0 };
   g_autoptr(GHashTable) before = NULL;
   g_autoptr(GHashTable) after = NULL;
   g_autofree char *end = NULL;
@@ -323,40 +311,40 @@ test_token_and_sipp_call (void)
   get (&s, "/api/v1/no-such-thing", NULL, &reply);
   assert_unauthorized (&reply, "needs a bearer token");
   g_assert_null (strstr (reply.www_authenticate, "invalid_token"));
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/api/v1/no-such-thing", "Bearer " TOKEN "x", &reply);
   assert_unauthorized (&reply, "not valid");
   g_assert_true (tb_test_contains (reply.www_authenticate, "error=\"invalid_token\""));
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/api", "Bearer tb-test", &reply);
   assert_unauthorized (&reply, "not valid");
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/api/v1/no-such-thing", "Basic " TOKEN, &reply);
   assert_unauthorized (&reply, "needs a bearer token");
-  reply_clear (&reply);
-  request (&s, SOUP_METHOD_POST, "/api/v1/calls", NULL, &reply);
+  tb_test_reply_clear (&reply);
+  request (&s, SOUP_METHOD_POST, "/api/v1/calls", NULL, &reply, NULL);
   assert_unauthorized (&reply, "needs a bearer token");
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/api/v1/no-such-thing", "bearer  " TOKEN, &reply);
   g_assert_cmpuint (reply.status, ==, SOUP_STATUS_NOT_FOUND);
-  g_assert_true (tb_test_contains (reply.body, "no such path"));
-  reply_clear (&reply);
+  g_assert_true (tb_test_contains (reply.text, "no such path"));
+  tb_test_reply_clear (&reply);
 
   /* /metrics needs it too; /healthz, /readyz and the webhooks do not. */
   get (&s, "/metrics", NULL, &reply);
   assert_unauthorized (&reply, "needs a bearer token");
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/healthz", NULL, &reply);
   g_assert_cmpuint (reply.status, ==, SOUP_STATUS_OK);
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/readyz", NULL, &reply);
   g_assert_cmpuint (reply.status, ==, SOUP_STATUS_OK);
-  g_assert_cmpstr (reply.body, ==, "{\"ready\":true,\"checks\":{\"database\":\"not configured\","
+  g_assert_cmpstr (reply.text, ==, "{\"ready\":true,\"checks\":{\"database\":\"not configured\","
                                    "\"sip\":\"bound\",\"draining\":false}}");
-  reply_clear (&reply);
-  request (&s, SOUP_METHOD_POST, "/webhooks/appointments/list", NULL, &reply);
+  tb_test_reply_clear (&reply);
+  request (&s, SOUP_METHOD_POST, "/webhooks/appointments/list", NULL, &reply, NULL);
   g_assert_cmpuint (reply.status, !=, SOUP_STATUS_UNAUTHORIZED);
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
 
   /* A sipp call, counted once it has ended. */
   before = get_metrics (&s, "Bearer " TOKEN);
@@ -395,14 +383,14 @@ test_token_and_sipp_call (void)
   g_assert_true (tb_test_wait_for_log (s.log, "reloading"));
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   do {
-    reply_clear (&reply);
+    tb_test_reply_clear (&reply);
     get (&s, "/metrics", "Bearer " TOKEN2, &reply);
     if (reply.status == SOUP_STATUS_OK)
       break;
     g_usleep (50 * 1000);
   } while (g_get_monotonic_time () < deadline);
   g_assert_cmpuint (reply.status, ==, SOUP_STATUS_OK);
-  reply_clear (&reply);
+  tb_test_reply_clear (&reply);
   get (&s, "/metrics", "Bearer " TOKEN, &reply);
   assert_unauthorized (&reply, "not valid");
 
@@ -442,10 +430,10 @@ static char *
 wait_ready (TbTestServer *s, guint status)
 {
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  g_auto(Reply) reply = { 0 };
+  g_auto(TbTestReply) reply = { 0 };
 
   do {
-    reply_clear (&reply);
+    tb_test_reply_clear (&reply);
     get (s, "/readyz", NULL, &reply);
     if (reply.status == status)
       break;
@@ -453,7 +441,7 @@ wait_ready (TbTestServer *s, guint status)
   } while (g_get_monotonic_time () < deadline);
   g_assert_cmpuint (reply.status, ==, status);
   g_assert_cmpstr (reply.content_type, ==, "application/json");
-  return g_steal_pointer (&reply.body);
+  return g_steal_pointer (&reply.text);
 }
 
 /* A tb-call call to an agent whose LLM fails: the failure is counted for
