@@ -365,10 +365,11 @@ add_agent (Overlay *o, JsonObject *agent, GHashTable *numbers)
       g_key_file_set_string_list (o->file->keyfile, group, stages[s],
                                   (const char *const *) chain, g_strv_length (chain));
   }
+  /* Always written: it makes the group of an agent with defaults only. */
   bound = g_hash_table_lookup (numbers, name);
-  if (bound)
-    g_key_file_set_string_list (o->file->keyfile, group, "numbers",
-                                (const char *const *) bound->pdata, bound->len);
+  g_key_file_set_string_list (o->file->keyfile, group, "numbers",
+                              bound ? (const char *const *) bound->pdata : NULL,
+                              bound ? bound->len : 0);
 }
 
 /* Tool fields and the plugin keys they are. */

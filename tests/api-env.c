@@ -91,6 +91,16 @@ tb_test_api_start (TbTestApi *api, const char *groups)
   api->pg = tb_test_pg_new ();
   kill_postgres_on_abort (api->pg);
   api->plugin_dir = tb_test_plugin_dir_new (plugins);
+  {
+    /* The webhook tool plugin, for tools made through the API. */
+    g_autofree char *from = g_build_filename (TB_BUILD_ROOT, "plugins", "tool-webhook.so", NULL);
+    g_autofree char *to = g_build_filename (api->plugin_dir, "tool-webhook.so", NULL);
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
+    g_assert_true (g_file_set_contents (to, contents, (gssize) length, NULL));
+  }
   if (tb_test_api_has_auth ()) {
     api->token = new_token ();
     g_setenv (TB_TEST_API_TOKEN_ENV, api->token, TRUE);
