@@ -36,12 +36,6 @@ typedef struct {
   GSubprocess *process;
 } Baresip;
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* No audio hardware: the source is aufile, the player aubridge (a device
  * nobody listens to, clocked like a sound card), and sndfile dumps both
  * directions, as decoded and before encoding, to WAV files. SIP, RTP and
@@ -83,7 +77,7 @@ baresip_start (Baresip *b, TbTestServer *s, const char *send_wav)
   /* regint=0: no REGISTER, it only calls. */
   accounts = tb_test_write_file (b->dir, "accounts", "<sip:5551234@127.0.0.1>;regint=0\n");
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, tb_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stdout_file_path (launcher, b->log);
   g_subprocess_launcher_set_stderr_file_path (launcher, b->log);
   /* menu runs the -e command; -t quits in case the test never stops it. */

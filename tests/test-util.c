@@ -158,9 +158,8 @@ tb_test_free_port (void)
   g_error ("no free port on 127.0.0.1");
 }
 
-/* A daemon must not outlive a test that failed before stopping it. */
-static void
-die_with_parent (gpointer data)
+void
+tb_test_die_with_parent (gpointer data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -172,7 +171,7 @@ tb_test_start_daemon (const char *conf, const char *plugin_path, const char *log
   g_autoptr(GError) error = NULL;
   GSubprocess *process;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, tb_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "TALKINGBITS_PLUGIN_PATH", plugin_path, TRUE);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);

@@ -33,6 +33,11 @@ int tb_test_run (const char *const *argv, const char *plugin_path, char **out, c
 /* A port free on 127.0.0.1 for both UDP and TCP, right now. */
 guint tb_test_free_port (void);
 
+/* A GSubprocessLauncher child setup: the child is killed when the test
+ * dies, so a daemon or a fake never outlives a test that failed before
+ * stopping it. */
+void tb_test_die_with_parent (gpointer data);
+
 /* Starts the daemon (-v --config @conf) with TALKINGBITS_PLUGIN_PATH
  * @plugin_path, stdout and stderr to @log. */
 GSubprocess *tb_test_start_daemon (const char *conf, const char *plugin_path, const char *log);
