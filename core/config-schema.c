@@ -19,6 +19,13 @@ static const TbConfigKey talkingbits_keys[] = {
     .help = "Worker threads that carry the calls; 0: one per CPU" },
   { .name = "recordings-dir", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
     .help = "Directory where each call's caller audio is recorded as CALL-ID.wav; empty: no recording" },
+  { .name = "provider-failures", .type = TB_CONFIG_TYPE_INT, .default_value = "3", .min = 1,
+    .max = 1000,
+    .help = "Failures in a row after which a provider is skipped for provider-cooldown-s "
+            "when an agent's chain has another" },
+  { .name = "provider-cooldown-s", .type = TB_CONFIG_TYPE_INT, .default_value = "30", .min = 0,
+    .max = 86400,
+    .help = "Seconds a failing provider is skipped before it is tried again; 0: never skipped" },
   { NULL }
 };
 

@@ -218,6 +218,8 @@ read_talkingbits (Builder *b)
   if (agent && *agent)
     b->config->default_agent = g_strdup (agent);
   b->config->workers = (guint) tb_settings_get_int (settings, "workers");
+  b->config->provider_failures = (guint) tb_settings_get_int (settings, "provider-failures");
+  b->config->provider_cooldown_s = (guint) tb_settings_get_int (settings, "provider-cooldown-s");
   dir = tb_settings_get_string (settings, "recordings-dir");
   if (dir && *dir)
     b->config->recordings_dir = relative_to_config (b, dir);
@@ -283,6 +285,26 @@ read_database (Builder *b)
     b->config->db_conninfo = g_strdup ("");
 }
 
+/* A list of provider names: ';'-separated like every list, and ','
+ * accepted too (llm=openai,rules), since no name holds one. */
+static char **
+provider_list (GVariant *settings, const char *key)
+{
+  g_auto(GStrv) items = tb_settings_dup_strv (settings, key);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+
+  for (guint i = 0; items && items[i]; i++) {
+    g_auto(GStrv) parts = g_strsplit (items[i], ",", -1);
+
+    for (guint p = 0; parts[p]; p++) {
+      g_strstrip (parts[p]);
+      if (*parts[p])
+        g_strv_builder_add (names, parts[p]);
+    }
+  }
+  return items ? g_strv_builder_end (names) : NULL;
+}
+
 static void
 read_agent (Builder *b, const char *group, const char *name)
 {
@@ -299,10 +321,10 @@ read_agent (Builder *b, const char *group, const char *name)
   agent->system_prompt = g_strdup (tb_settings_get_string (s, "system-prompt"));
   agent->language = g_strdup (tb_settings_get_string (s, "language"));
   agent->voice = g_strdup (tb_settings_get_string (s, "voice"));
-  agent->stt = tb_settings_dup_strv (s, "stt");
-  agent->tts = tb_settings_dup_strv (s, "tts");
-  agent->llm = tb_settings_dup_strv (s, "llm");
-  agent->tools = tb_settings_dup_strv (s, "tools");
+  agent->stt = provider_list (s, "stt");
+  agent->tts = provider_list (s, "tts");
+  agent->llm = provider_list (s, "llm");
+  agent->tools = provider_list (s, "tools");
   greeting_file = tb_settings_get_string (s, "greeting-file");
   if (greeting_file && *greeting_file)
     agent->greeting_file = find_data_file (b, greeting_file);

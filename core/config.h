@@ -85,6 +85,8 @@ typedef struct {
   char *default_agent;     /* NULL when unset                            */
   guint workers;           /* 0: one per CPU                             */
   char *recordings_dir;    /* NULL: calls are not recorded               */
+  guint provider_failures; /* in a row, before a provider is skipped      */
+  guint provider_cooldown_s; /* how long it is skipped; 0: never           */
   TbSipConfig sip;
   TbMediaConfig media;
   GHashTable *numbers;     /* number -> TbAgentConfig *                  */

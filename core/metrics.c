@@ -34,6 +34,7 @@ typedef struct {
 static GMutex lock;
 static GHashTable *calls_by_reason;   /* end reason -> guint64 * */
 static GHashTable *provider_errors;   /* "KIND\nPROVIDER" -> guint64 * */
+static GHashTable *provider_fallbacks; /* "KIND\nFROM\nTO" -> guint64 * */
 static Histogram stages[N_STAGES];
 
 static void
@@ -43,6 +44,7 @@ ensure_tables (void)
     return;
   calls_by_reason = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   provider_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  provider_fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /* Under the lock. */
@@ -155,6 +157,17 @@ tb_metrics_provider_error (const char *kind, const char *provider)
   g_mutex_unlock (&lock);
 }
 
+void
+tb_metrics_provider_fallback (const char *kind, const char *from, const char *to)
+{
+  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", kind, from, to);
+
+  g_mutex_lock (&lock);
+  ensure_tables ();
+  count (provider_fallbacks, key);
+  g_mutex_unlock (&lock);
+}
+
 /* A label value with \, " and newline escaped, as the format wants. */
 static void
 append_label_value (GString *out, const char *value)
@@ -243,25 +256,36 @@ write_calls (GString *out)
   }
 }
 
-/* Under the lock. */
-static void
-write_provider_errors (GString *out)
+void
+tb_metrics_write_labelled_sample (GString *out, const char *name, const char *const *labels,
+                                  const char *const *values, double value)
 {
-  g_autoptr(GPtrArray) keys = sorted_keys (provider_errors);
+  g_string_append_printf (out, "%s{", name);
+  for (guint l = 0; labels[l] && values[l]; l++) {
+    g_string_append_printf (out, "%s%s=\"", l ? "," : "", labels[l]);
+    append_label_value (out, values[l]);
+    g_string_append_c (out, '"');
+  }
+  g_string_append (out, "} ");
+  append_double (out, value);
+  g_string_append_c (out, '\n');
+}
 
-  tb_metrics_write_header (out, "talkingbits_provider_errors_total", "counter",
-                 "Provider requests that failed or gave nothing in time, by kind and provider");
+/* Under the lock: a counter whose keys are its label values joined by
+ * newlines, in the order of @labels. */
+static void
+write_labelled (GString *out, GHashTable *table, const char *name, const char *help,
+                const char *const *labels)
+{
+  g_autoptr(GPtrArray) keys = sorted_keys (table);
+
+  tb_metrics_write_header (out, name, "counter", help);
   for (guint i = 0; i < keys->len; i++) {
     const char *key = g_ptr_array_index (keys, i);
-    const char *newline = strchr (key, '\n');
-    g_autofree char *kind = g_strndup (key, newline - key);
+    g_auto(GStrv) values = g_strsplit (key, "\n", -1);
 
-    g_string_append (out, "talkingbits_provider_errors_total{kind=\"");
-    append_label_value (out, kind);
-    g_string_append (out, "\",provider=\"");
-    append_label_value (out, newline + 1);
-    g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n",
-                            *(guint64 *) g_hash_table_lookup (provider_errors, key));
+    tb_metrics_write_labelled_sample (out, name, labels, (const char *const *) values,
+                                      *(guint64 *) g_hash_table_lookup (table, key));
   }
 }
 
@@ -303,6 +327,12 @@ tb_metrics_write (GString *out)
   ensure_tables ();
   write_calls (out);
   write_stages (out);
-  write_provider_errors (out);
+  write_labelled (out, provider_errors, "talkingbits_provider_errors_total",
+                  "Provider requests that failed or gave nothing in time, by kind and provider",
+                  (const char *const[]) { "kind", "provider", NULL });
+  write_labelled (out, provider_fallbacks, "talkingbits_provider_fallbacks_total",
+                  "Times the next provider of an agent's chain took over a request, by kind, "
+                  "the provider that failed and the one that took over",
+                  (const char *const[]) { "kind", "from", "to", NULL });
   g_mutex_unlock (&lock);
 }

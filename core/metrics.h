@@ -24,6 +24,10 @@ void tb_metrics_add_call (JsonNode *record);
  * @provider failed or gave nothing in time. */
 void tb_metrics_provider_error (const char *kind, const char *provider);
 
+/* Any thread: provider @to of an agent's chain of @kind took over a
+ * request that provider @from failed or did not answer in time. */
+void tb_metrics_provider_fallback (const char *kind, const char *from, const char *to);
+
 /* Appends every counter and histogram to @out, each with HELP and TYPE. */
 void tb_metrics_write (GString *out);
 
@@ -31,6 +35,10 @@ void tb_metrics_write (GString *out);
 void tb_metrics_write_gauge (GString *out, const char *name, const char *help, double value);
 /* Appends the HELP and TYPE lines of @name, of @type ("gauge", ...). */
 void tb_metrics_write_header (GString *out, const char *name, const char *type, const char *help);
+/* Appends a sample of @name with the NULL-terminated @labels set to
+ * @values (escaped). */
+void tb_metrics_write_labelled_sample (GString *out, const char *name, const char *const *labels,
+                                       const char *const *values, double value);
 /* Appends a sample of @name labelled @label="@label_value" (escaped). */
 void tb_metrics_write_sample (GString *out, const char *name, const char *label,
                               const char *label_value, double value);

@@ -5,6 +5,7 @@
 
 #include "http-json.h"
 #include "metrics.h"
+#include "breaker.h"
 #include "records.h"
 
 static void
@@ -68,6 +69,7 @@ on_metrics (SoupServerMessage *msg, const char *path, GHashTable *query, gpointe
   tb_metrics_write_gauge (text, "talkingbits_active_calls", "Calls in progress",
                           tb_call_manager_count (api->calls));
   tb_metrics_write (text);
+  tb_breaker_write_metrics (text);
   tb_metrics_write_gauge (text, "talkingbits_db_queue_depth",
                           "Call records accepted and not yet written to the database "
                           "(in memory and in the journal)",

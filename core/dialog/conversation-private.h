@@ -14,6 +14,13 @@ typedef struct {
   const void *vtable;
 } TbDialogProvider;
 
+/* An agent's providers for one stage, first choice first (chain.h). */
+typedef struct {
+  const char *kind;            /* "llm", "tts", "stt" */
+  TbDialogProvider *members;
+  guint n;
+} TbDialogChain;
+
 /* A function the LLM may call, and the tool provider that runs it. */
 typedef struct {
   TbDialogProvider provider;
@@ -71,6 +78,7 @@ typedef struct {
   GCancellable *cancellable;
   gpointer data;
   gboolean started;            /* e.g. its first audio has come */
+  const TbDialogProvider *provider;  /* the one asked */
 } TbDialogOp;
 
 struct _TbConversation {
@@ -83,7 +91,9 @@ struct _TbConversation {
   guint rate;
   gint64 start_us;
 
-  TbDialogProvider stt, tts, llm;
+  TbDialogChain stt_chain, tts_chain, llm_chain;
+  /* The provider of each stage asked last (of its chain). */
+  const TbDialogProvider *stt, *tts, *llm;
   gboolean have_stt;
   GPtrArray *tools;            /* TbDialogTool * */
   const char *const *phrases;
@@ -93,6 +103,9 @@ struct _TbConversation {
   TbSttSession *stt_session;
   guint stt_restarts;
   GArray *preroll;             /* the last 300 ms before speech */
+  GArray *utterance;           /* what STT was given of the speech in
+                                  progress, for the next STT provider of
+                                  the chain when the one hearing it fails */
   gboolean capturing;          /* speech goes to STT */
   gboolean awaiting_final;
   char *partial;

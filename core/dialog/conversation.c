@@ -6,7 +6,7 @@
 
 #include "conversation-private.h"
 
-#include "instances.h"
+#include "chain.h"
 #include "metrics.h"
 
 #include <string.h>
@@ -83,29 +83,6 @@ tb_conversation_wanted (const TbAgentConfig *agent)
   return agent->llm && agent->llm[0] && agent->tts && agent->tts[0];
 }
 
-static gboolean
-provider_open (TbConversation *c, TbPluginKind kind, char **names, TbDialogProvider *provider,
-               GError **error)
-{
-  const TbProviderConfig *config = names && names[0]
-                                   ? tb_config_find_provider (c->config, kind, names[0]) : NULL;
-  g_autoptr(GError) local = NULL;
-
-  if (!config) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "agent %s has no %s provider",
-                 c->agent->name, tb_plugin_kind_to_string (kind));
-    return FALSE;
-  }
-  provider->config = config;
-  provider->vtable = config->plugin->desc->vtable;
-  if (!tb_dialog_instance_get (c->host, config, &provider->instance, &local)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s provider %s: %s",
-                 tb_plugin_kind_to_string (kind), config->name, local->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 open_tools (TbConversation *c)
 {
@@ -113,10 +90,10 @@ open_tools (TbConversation *c)
     TbDialogProvider provider = { 0 };
     g_autoptr(GError) error = NULL;
     const TbToolFunction *functions;
-    char *names[] = { c->agent->tools[i], NULL };
 
-    if (!provider_open (c, TB_PLUGIN_KIND_TOOL, names, &provider, &error)) {
-      g_warning ("call %s: tool %s left out: %s", c->id, names[0],
+    if (!tb_dialog_provider_open (c, TB_PLUGIN_KIND_TOOL, c->agent->tools[i], &provider,
+                                  &error)) {
+      g_warning ("call %s: tool %s left out: %s", c->id, c->agent->tools[i],
                  error->message);
       continue;
     }
@@ -153,7 +130,10 @@ on_stt_final (const char *text, double confidence, gpointer user_data)
   g_autofree char *clean = g_strstrip (g_strdup (text ? text : ""));
 
   tb_dialog_watchdog_clear (&c->stt_watchdog);
+  tb_dialog_chain_success (&c->stt_chain, c->stt);
   c->awaiting_final = FALSE;
+  if (!c->capturing)
+    g_array_set_size (c->utterance, 0);
   g_clear_pointer (&c->partial, g_free);
   g_message ("call %s: caller said \"%s\" (confidence %.2f)", c->id, clean,
              confidence);
@@ -166,16 +146,86 @@ on_stt_done (gpointer user_data)
 {
 }
 
+static const TbSttCallbacks stt_callbacks;
+static gboolean on_stt_late (gpointer data);
+
+/* A session of @provider; FALSE (said) when it cannot start. */
+static gboolean
+stt_open (TbConversation *c, const TbDialogProvider *provider, GError **error)
+{
+  const TbSttVTable *stt = provider->vtable;
+  TbSttParams params = {
+    .sample_rate = c->rate, .language = c->agent->language, .phrases = c->phrases,
+    .line_rate = c->peer->line_rate ? c->peer->line_rate (c->peer_data) : 0,
+  };
+
+  c->stt = provider;
+  c->stt_session = stt->session_new (provider->instance, &params, &stt_callbacks, c, NULL,
+                                     error);
+  return c->stt_session != NULL;
+}
+
+static void
+stt_close (TbConversation *c)
+{
+  if (c->stt_session)
+    ((const TbSttVTable *) c->stt->vtable)->session_free (c->stt_session);
+  c->stt_session = NULL;
+}
+
+static void
+stt_start (TbConversation *c)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!c->have_stt)
+    return;
+  if (!stt_open (c, tb_dialog_chain_first (c, &c->stt_chain), &error))
+    g_warning ("call %s: no speech recognition: %s", c->id, error->message);
+}
+
+/* The STT provider hearing the caller failed (@why): the next one of the
+ * chain, when there is one, gets a session and the speech in progress (and
+ * the end of the turn, when it had come), so the turn is not lost. FALSE
+ * when there is none that starts. */
+static gboolean
+stt_fall_back (TbConversation *c, const char *why)
+{
+  const TbDialogProvider *next = c->stt;
+  g_autofree char *reason = g_strdup (why);
+
+  stt_close (c);
+  while ((next = tb_dialog_chain_fallback (c, &c->stt_chain, next, reason))) {
+    g_autoptr(GError) error = NULL;
+    const TbSttVTable *stt = next->vtable;
+
+    if (!stt_open (c, next, &error)) {
+      g_free (reason);
+      reason = g_strdup (error->message);
+      continue;
+    }
+    if (c->capturing || c->awaiting_final)
+      stt->push_audio (c->stt_session, (const gint16 *) c->utterance->data, c->utterance->len);
+    if (c->awaiting_final) {
+      tb_dialog_watchdog_clear (&c->stt_watchdog);
+      c->stt_watchdog = tb_dialog_watchdog (TB_DIALOG_STT_TIMEOUT_MS, on_stt_late, c);
+      stt->end_of_turn (c->stt_session);
+    }
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 on_stt_error (const GError *error, gpointer user_data)
 {
   TbConversation *c = user_data;
 
   g_warning ("call %s: speech recognition (%s) failed: %s", c->id,
-             c->stt.config->name, error->message);
-  tb_metrics_provider_error ("stt", c->stt.config->name);
+             c->stt->config->name, error->message);
+  if (stt_fall_back (c, error->message))
+    return;
   /* The session is over; the call goes on with a new one. */
-  g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
   c->capturing = FALSE;
   if (c->awaiting_final) {
     c->awaiting_final = FALSE;
@@ -185,17 +235,18 @@ on_stt_error (const GError *error, gpointer user_data)
     stt_start (c);
 }
 
-/* No transcript in time: start over with a new session, and say so. */
+/* No transcript in time: the next provider of the chain hears the turn
+ * again; without one, start over with a new session, and say so. */
 static gboolean
 on_stt_late (gpointer data)
 {
   TbConversation *c = data;
+  g_autofree char *why = g_strdup_printf ("no transcript in %u ms", TB_DIALOG_STT_TIMEOUT_MS);
 
   g_clear_pointer (&c->stt_watchdog, g_source_unref);
-  g_warning ("call %s: speech recognition (%s) gave no transcript in %u ms", c->id,
-             c->stt.config->name, TB_DIALOG_STT_TIMEOUT_MS);
-  tb_metrics_provider_error ("stt", c->stt.config->name);
-  g_clear_pointer (&c->stt_session, ((const TbSttVTable *) c->stt.vtable)->session_free);
+  g_warning ("call %s: speech recognition (%s) gave %s", c->id, c->stt->config->name, why);
+  if (stt_fall_back (c, why))
+    return G_SOURCE_REMOVE;
   c->awaiting_final = FALSE;
   if (!tb_dialog_reply_active (c)) {
     g_clear_object (&c->reply);
@@ -210,28 +261,16 @@ static const TbSttCallbacks stt_callbacks = {
   on_stt_partial, on_stt_final, on_stt_done, on_stt_error,
 };
 
-static void
-stt_start (TbConversation *c)
-{
-  const TbSttVTable *stt = c->stt.vtable;
-  TbSttParams params = {
-    .sample_rate = c->rate, .language = c->agent->language, .phrases = c->phrases,
-    .line_rate = c->peer->line_rate ? c->peer->line_rate (c->peer_data) : 0,
-  };
-  g_autoptr(GError) error = NULL;
-
-  if (!c->have_stt)
-    return;
-  c->stt_session = stt->session_new (c->stt.instance, &params, &stt_callbacks, c, NULL, &error);
-  if (!c->stt_session)
-    g_warning ("call %s: no speech recognition: %s", c->id, error->message);
-}
+/* Speech more than this is not kept for a provider taking over. */
+#define UTTERANCE_MAX_S 60
 
 static void
 stt_push (TbConversation *c, const gint16 *samples, gsize n)
 {
+  if (c->stt_chain.n > 1 && c->utterance->len < c->rate * UTTERANCE_MAX_S)
+    g_array_append_vals (c->utterance, samples, n);
   if (c->stt_session)
-    ((const TbSttVTable *) c->stt.vtable)->push_audio (c->stt_session, samples, n);
+    ((const TbSttVTable *) c->stt->vtable)->push_audio (c->stt_session, samples, n);
 }
 
 /* Silence that ends the caller's turn: longer while they seem mid-sentence. */
@@ -267,6 +306,7 @@ tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
     c->vad_speech_start_us = now - (gint64) (c->vad.loud_run - 1) * FRAME_MS * 1000;
     c->capturing = TRUE;
     c->barged = FALSE;
+    g_array_set_size (c->utterance, 0);
     stt_push (c, (const gint16 *) c->preroll->data, c->preroll->len);
     g_array_set_size (c->preroll, 0);
   }
@@ -296,7 +336,7 @@ tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
       c->awaiting_final = TRUE;
       tb_dialog_watchdog_clear (&c->stt_watchdog);
       c->stt_watchdog = tb_dialog_watchdog (TB_DIALOG_STT_TIMEOUT_MS, on_stt_late, c);
-      ((const TbSttVTable *) c->stt.vtable)->end_of_turn (c->stt_session);
+      ((const TbSttVTable *) c->stt->vtable)->end_of_turn (c->stt_session);
     }
   }
 }
@@ -436,26 +476,32 @@ tb_conversation_new (TbConfig *config, const TbAgentConfig *agent, const TbHost 
   c->turns = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_dialog_turn_free);
   c->spoken = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_dialog_spoken_free);
   c->preroll = g_array_new (FALSE, FALSE, sizeof (gint16));
+  c->utterance = g_array_new (FALSE, FALSE, sizeof (gint16));
   c->pending_caller = g_string_new (NULL);
   c->round_text = g_string_new (NULL);
   c->assistant_message = -1;
   g_queue_init (&c->speech_queue);
   tb_vad_init (&c->vad);
 
-  if (!provider_open (c, TB_PLUGIN_KIND_LLM, agent->llm, &c->llm, error) ||
-      !provider_open (c, TB_PLUGIN_KIND_TTS, agent->tts, &c->tts, error))
+  if (!tb_dialog_chain_open (c, TB_PLUGIN_KIND_LLM, agent->llm, &c->llm_chain, error) ||
+      !tb_dialog_chain_open (c, TB_PLUGIN_KIND_TTS, agent->tts, &c->tts_chain, error))
     return NULL;
+  c->llm = tb_dialog_chain_first (c, &c->llm_chain);
+  c->tts = tb_dialog_chain_first (c, &c->tts_chain);
   if (agent->stt && agent->stt[0]) {
     g_autoptr(GError) stt_error = NULL;
 
-    c->have_stt = provider_open (c, TB_PLUGIN_KIND_STT, agent->stt, &c->stt, &stt_error);
+    c->have_stt = tb_dialog_chain_open (c, TB_PLUGIN_KIND_STT, agent->stt, &c->stt_chain,
+                                        &stt_error);
     if (!c->have_stt)
       g_warning ("call %s: the caller will not be understood: %s", peer->call_id,
                  stt_error->message);
   }
-  llm = c->llm.vtable;
+  /* What the first choice expects callers to say (a rules dialogue's
+   * phrases) guides speech recognition. */
+  llm = c->llm_chain.members[0].vtable;
   if (llm->version >= 2 && llm->phrases)
-    c->phrases = llm->phrases (c->llm.instance);
+    c->phrases = llm->phrases (c->llm_chain.members[0].instance);
   open_tools (c);
   if (agent->system_prompt && *agent->system_prompt)
     tb_dialog_add_message (c, TB_LLM_ROLE_SYSTEM, agent->system_prompt, NULL, NULL);
@@ -482,8 +528,7 @@ tb_conversation_free (TbConversation *c)
   for (guint i = 0; i < c->ops->len; i++)
     ((TbDialogOp *) g_ptr_array_index (c->ops, i))->c = NULL;
   g_ptr_array_unref (c->ops);
-  if (c->stt_session)
-    ((const TbSttVTable *) c->stt.vtable)->session_free (c->stt_session);
+  stt_close (c);
   while ((spoken = g_queue_pop_head (&c->speech_queue)))
     tb_dialog_spoken_free (spoken);
   g_clear_object (&c->reply);
@@ -494,6 +539,10 @@ tb_conversation_free (TbConversation *c)
   g_ptr_array_unref (c->turns);
   g_ptr_array_unref (c->spoken);
   g_array_unref (c->preroll);
+  g_array_unref (c->utterance);
+  tb_dialog_chain_clear (&c->llm_chain);
+  tb_dialog_chain_clear (&c->tts_chain);
+  tb_dialog_chain_clear (&c->stt_chain);
   g_string_free (c->pending_caller, TRUE);
   g_string_free (c->round_text, TRUE);
   g_clear_pointer (&c->greeting_audio, g_byte_array_unref);

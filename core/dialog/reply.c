@@ -7,6 +7,7 @@
 
 #include "conversation-private.h"
 
+#include "chain.h"
 #include "greetings.h"
 #include "metrics.h"
 
@@ -50,6 +51,7 @@ on_tts_audio (const gint16 *samples, gsize n, gpointer user_data)
 
   if (!c || n == 0)
     return;
+  op->started = TRUE;
   if (op == c->tts_op)
     tb_dialog_watchdog_clear (&c->tts_watchdog);
   turn = c->turn;
@@ -84,16 +86,38 @@ synthesis_over (TbConversation *c, TbDialogSpoken *spoken)
   tb_dialog_reply_maybe_finished (c);
 }
 
+static void synthesize (TbConversation *c, TbDialogSpoken *spoken,
+                        const TbDialogProvider *provider);
+
+/* The TTS provider of @op gave no audio for its sentence (@why): the next
+ * one of the chain says it. FALSE when there is none. */
+static gboolean
+tts_fall_back (TbConversation *c, TbDialogOp *op, const char *why)
+{
+  const TbDialogProvider *next;
+
+  if (op->started ||
+      !(next = tb_dialog_chain_fallback (c, &c->tts_chain, op->provider, why)))
+    return FALSE;
+  /* The greeting's cache is for the first choice's voice. */
+  g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
+  tb_dialog_watchdog_clear (&c->tts_watchdog);
+  synthesize (c, op->data, next);
+  return TRUE;
+}
+
 static void
 on_tts_done (gpointer user_data)
 {
   TbDialogOp *op = user_data;
   TbConversation *c = tb_dialog_op_live (op);
 
-  if (c)
+  if (c) {
+    tb_dialog_chain_success (&c->tts_chain, op->provider);
     synthesis_over (c, op->data);
-  else
+  } else {
     tb_dialog_spoken_free (op->data);
+  }
   tb_dialog_op_end (op);
 }
 
@@ -105,12 +129,15 @@ on_tts_error (const GError *error, gpointer user_data)
 
   if (c) {
     g_warning ("call %s: text-to-speech (%s) failed: %s", c->id,
-               c->tts.config->name, error->message);
-    tb_metrics_provider_error ("tts", c->tts.config->name);
-    if (c->turn && !c->turn->failure)
-      c->turn->failure = g_strdup_printf ("tts: %s", error->message);
-    g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
-    synthesis_over (c, op->data);
+               op->provider->config->name, error->message);
+    if (!tts_fall_back (c, op, error->message)) {
+      if (op->started)
+        tb_metrics_provider_error ("tts", op->provider->config->name);
+      if (c->turn && !c->turn->failure)
+        c->turn->failure = g_strdup_printf ("tts: %s", error->message);
+      g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
+      synthesis_over (c, op->data);
+    }
   } else {
     tb_dialog_spoken_free (op->data);
   }
@@ -119,47 +146,63 @@ on_tts_error (const GError *error, gpointer user_data)
 
 static const TbTtsCallbacks tts_callbacks = { on_tts_audio, on_tts_done, on_tts_error };
 
-/* A sentence whose audio does not come in time is skipped. */
+/* A sentence whose audio does not come in time goes to the next provider
+ * of the chain, or is skipped. */
 static gboolean
 on_tts_late (gpointer data)
 {
   TbConversation *c = data;
   TbDialogOp *op = c->tts_op;
   TbDialogSpoken *spoken = op->data;
+  g_autofree char *why = g_strdup_printf ("no audio in %u ms", TB_DIALOG_TTS_TIMEOUT_MS);
 
   g_clear_pointer (&c->tts_watchdog, g_source_unref);
-  g_warning ("call %s: text-to-speech (%s) gave no audio in %u ms; sentence skipped", c->id,
-             c->tts.config->name, TB_DIALOG_TTS_TIMEOUT_MS);
-  tb_metrics_provider_error ("tts", c->tts.config->name);
-  if (c->turn && !c->turn->failure)
-    c->turn->failure = g_strdup ("tts: no audio in time");
+  g_warning ("call %s: text-to-speech (%s) gave %s", c->id, op->provider->config->name, why);
   /* The request goes on without us; its sentence is ours now. */
   op->data = g_new0 (TbDialogSpoken, 1);
   tb_dialog_op_detach (op);
+  {
+    TbDialogOp late = { .c = c, .data = spoken, .provider = op->provider };
+
+    if (tts_fall_back (c, &late, why))
+      return G_SOURCE_REMOVE;
+  }
+  g_warning ("call %s: sentence skipped", c->id);
+  if (c->turn && !c->turn->failure)
+    c->turn->failure = g_strdup ("tts: no audio in time");
   synthesis_over (c, spoken);
   return G_SOURCE_REMOVE;
 }
 
 static void
-pump (TbConversation *c)
+synthesize (TbConversation *c, TbDialogSpoken *spoken, const TbDialogProvider *provider)
 {
-  const TbTtsVTable *tts = c->tts.vtable;
-  TbDialogSpoken *spoken;
+  const TbTtsVTable *tts = provider->vtable;
   TbTtsRequest request = { 0 };
 
-  if (c->synthesizing || !(spoken = g_queue_pop_head (&c->speech_queue)))
-    return;
-  if (c->turn && !c->turn->tts_request_us)
-    c->turn->tts_request_us = tb_dialog_now (c);
   request.text = spoken->text;
   request.voice = c->agent->voice && *c->agent->voice ? c->agent->voice : NULL;
   request.language = c->agent->language;
   request.rate = c->agent->speaking_rate;
   request.sample_rate = c->rate;
-  c->synthesizing = TRUE;
+  c->tts = provider;
   c->tts_op = tb_dialog_op_new (c, c->reply, spoken);
+  c->tts_op->provider = provider;
   c->tts_watchdog = tb_dialog_watchdog (TB_DIALOG_TTS_TIMEOUT_MS, on_tts_late, c);
-  tts->synthesize (c->tts.instance, &request, &tts_callbacks, c->tts_op, c->reply);
+  tts->synthesize (provider->instance, &request, &tts_callbacks, c->tts_op, c->reply);
+}
+
+static void
+pump (TbConversation *c)
+{
+  TbDialogSpoken *spoken;
+
+  if (c->synthesizing || !(spoken = g_queue_pop_head (&c->speech_queue)))
+    return;
+  if (c->turn && !c->turn->tts_request_us)
+    c->turn->tts_request_us = tb_dialog_now (c);
+  c->synthesizing = TRUE;
+  synthesize (c, spoken, tb_dialog_chain_first (c, &c->tts_chain));
 }
 
 void
@@ -177,14 +220,17 @@ void
 tb_dialog_speak_greeting (TbConversation *c)
 {
   g_autoptr(GBytes) cached = NULL;
-  g_autofree char *settings = g_variant_print (c->tts.config->settings, FALSE);
+  g_autofree char *settings = NULL;
   const char *text = c->agent->greeting;
+
+  c->tts = tb_dialog_chain_first (c, &c->tts_chain);
+  settings = g_variant_print (c->tts->config->settings, FALSE);
 
   c->turn = tb_dialog_turn_new (c, TRUE);
   g_string_assign (c->turn->reply_text, text);
   tb_dialog_add_message (c, TB_LLM_ROLE_ASSISTANT, text, NULL, NULL);
   c->reply = g_cancellable_new ();
-  c->greeting_key = g_strdup_printf ("%s|%s|%s|%g|%u|%s", c->tts.config->group, settings,
+  c->greeting_key = g_strdup_printf ("%s|%s|%s|%g|%u|%s", c->tts->config->group, settings,
                                      c->agent->voice ? c->agent->voice : "",
                                      c->agent->speaking_rate, c->rate, text);
   cached = tb_dialog_greeting_lookup (c->greeting_key);
@@ -208,7 +254,7 @@ tb_dialog_speak_greeting (TbConversation *c)
 
 /* ---- thinking ----------------------------------------------------------- */
 
-static void llm_request (TbConversation *c);
+static void llm_request (TbConversation *c, const TbDialogProvider *provider);
 
 static void
 on_sentence (const char *sentence, gpointer user_data)
@@ -231,6 +277,7 @@ on_llm_delta (const char *text, gpointer user_data)
 
   if (!c || !text)
     return;
+  ((TbDialogOp *) user_data)->started = TRUE;
   first_token (c);
   /* A later round's text starts a new sentence of the same reply. */
   if (c->turn && c->round_text->len == 0 && c->turn->reply_text->len > 0 &&
@@ -251,6 +298,7 @@ on_llm_tool_call (const TbLlmToolCall *call, gpointer user_data)
 
   if (!c || !call || !call->name)
     return;
+  ((TbDialogOp *) user_data)->started = TRUE;
   first_token (c);
   copy = g_new0 (TbLlmToolCall, 1);
   copy->id = call->id ? g_strdup (call->id)
@@ -268,6 +316,7 @@ on_llm_done (gpointer user_data)
 
   if (c) {
     tb_dialog_watchdog_clear (&c->llm_watchdog);
+    tb_dialog_chain_success (&c->llm_chain, op->provider);
     c->llm_op = NULL;
     tb_sentences_flush (c->sentences);
     c->thinking = FALSE;
@@ -294,11 +343,23 @@ on_llm_error (const GError *error, gpointer user_data)
   TbConversation *c = tb_dialog_op_live (op);
 
   if (c) {
+    const TbDialogProvider *next = NULL;
+
     tb_dialog_watchdog_clear (&c->llm_watchdog);
     c->llm_op = NULL;
     g_warning ("call %s: language model (%s) failed: %s", c->id,
-               c->llm.config->name, error->message);
-    tb_metrics_provider_error ("llm", c->llm.config->name);
+               op->provider->config->name, error->message);
+    /* Nothing of this round was said or done: the next one of the chain
+     * answers the same request. */
+    if (!op->started)
+      next = tb_dialog_chain_fallback (c, &c->llm_chain, op->provider, error->message);
+    else
+      tb_metrics_provider_error ("llm", op->provider->config->name);
+    if (next) {
+      llm_request (c, next);
+      tb_dialog_op_end (op);
+      return;
+    }
     if (c->turn && !c->turn->failure)
       c->turn->failure = g_strdup_printf ("llm: %s", error->message);
     c->thinking = FALSE;
@@ -315,22 +376,27 @@ static const TbLlmCallbacks llm_callbacks = {
   on_llm_delta, on_llm_tool_call, on_llm_done, on_llm_error,
 };
 
-/* The LLM said nothing in time: it is left behind, the caller hears an
- * apology. */
+/* The LLM said nothing in time: it is left behind; the next one of the
+ * chain answers, or the caller hears an apology. */
 static gboolean
 on_llm_late (gpointer data)
 {
   TbConversation *c = data;
+  g_autofree char *why = g_strdup_printf ("nothing in %u ms", TB_DIALOG_LLM_TIMEOUT_MS);
+  const TbDialogProvider *next;
 
   g_clear_pointer (&c->llm_watchdog, g_source_unref);
-  g_warning ("call %s: language model (%s) gave nothing in %u ms", c->id, c->llm.config->name,
-             TB_DIALOG_LLM_TIMEOUT_MS);
-  tb_metrics_provider_error ("llm", c->llm.config->name);
-  if (c->turn && !c->turn->failure)
-    c->turn->failure = g_strdup ("llm: no answer in time");
+  g_warning ("call %s: language model (%s) gave %s", c->id, c->llm->config->name, why);
   if (c->llm_op)
     tb_dialog_op_detach (c->llm_op);
   c->llm_op = NULL;
+  next = tb_dialog_chain_fallback (c, &c->llm_chain, c->llm, why);
+  if (next) {
+    llm_request (c, next);
+    return G_SOURCE_REMOVE;
+  }
+  if (c->turn && !c->turn->failure)
+    c->turn->failure = g_strdup ("llm: no answer in time");
   c->thinking = FALSE;
   tb_dialog_say (c, TB_DIALOG_SORRY_LLM, FALSE);
   return G_SOURCE_REMOVE;
@@ -344,9 +410,9 @@ tool_call_free (TbLlmToolCall *call)
 }
 
 static void
-llm_request (TbConversation *c)
+llm_request (TbConversation *c, const TbDialogProvider *provider)
 {
-  const TbLlmVTable *llm = c->llm.vtable;
+  const TbLlmVTable *llm = provider->vtable;
   guint n_messages = 0, n_tools = 0;
   g_autofree TbLlmMessage *messages = tb_dialog_messages_view (c, &n_messages);
   g_autofree TbLlmTool *tools = (TbLlmTool *) tb_dialog_tools_offer (c, &n_tools);
@@ -360,10 +426,12 @@ llm_request (TbConversation *c)
   if (c->turn && !c->turn->llm_request_us)
     c->turn->llm_request_us = tb_dialog_now (c);
   c->thinking = TRUE;
+  c->llm = provider;
   c->llm_op = tb_dialog_op_new (c, c->reply, NULL);
+  c->llm_op->provider = provider;
   tb_dialog_watchdog_clear (&c->llm_watchdog);
   c->llm_watchdog = tb_dialog_watchdog (TB_DIALOG_LLM_TIMEOUT_MS, on_llm_late, c);
-  llm->chat (c->llm.instance, &request, &llm_callbacks, c->llm_op, c->reply);
+  llm->chat (provider->instance, &request, &llm_callbacks, c->llm_op, c->reply);
 }
 
 void
@@ -375,14 +443,14 @@ tb_dialog_reply_start (TbConversation *c)
   c->spoken_start = c->samples_queued;
   c->tool_rounds = 0;
   c->assistant_message = -1;
-  llm_request (c);
+  llm_request (c, tb_dialog_chain_first (c, &c->llm_chain));
 }
 
 /* Another LLM round with the tools' results. */
 void
 tb_dialog_reply_continue (TbConversation *c)
 {
-  llm_request (c);
+  llm_request (c, tb_dialog_chain_first (c, &c->llm_chain));
 }
 
 void
