@@ -32,17 +32,28 @@ typedef struct {
 } Fixture;
 
 /* A daemon whose agent "talker" on 2000 uses the scripted providers with
- * @extra lines appended to the config (the scripted groups and agent keys). */
+ * @extra lines appended to the config (the scripted groups and agent keys);
+ * @stages, when not NULL, replaces its stt=, tts= and llm= lines, and
+ * @talkingbits_keys go into [talkingbits]. */
 static void
-start (Fixture *f, const char *agent_keys, const char *groups)
+start_with (Fixture *f, const char *stages, const char *agent_keys, const char *groups,
+            const char *talkingbits_keys)
 {
   g_autofree char *text = g_strdup_printf (
-    "[agent:talker]\nnumbers=2000\nstt=scripted\ntts=scripted\nllm=scripted\n%s%s",
-    agent_keys, groups);
+    "[agent:talker]\nnumbers=2000\n%s%s%s", stages ? stages
+    : "stt=scripted\ntts=scripted\nllm=scripted\n", agent_keys, groups);
+  g_autofree char *sip_extra = g_strdup_printf ("[talkingbits]\n%s[sip]\n",
+                                                talkingbits_keys ? talkingbits_keys : "");
 
   f->plugin_dir = tb_test_plugin_dir_new (plugins);
   f->s.plugin_path = f->plugin_dir;
-  tb_test_server_start_full (&f->s, "", "", text);
+  tb_test_server_start_full (&f->s, sip_extra, "", text);
+}
+
+static void
+start (Fixture *f, const char *agent_keys, const char *groups)
+{
+  start_with (f, NULL, agent_keys, groups, NULL);
 }
 
 /* Calls 2000 playing @bursts_ms of caller "speech" in a @total_ms file,
@@ -302,6 +313,129 @@ test_llm_silent (void)
   stop (&f);
 }
 
+/* The daemon's /metrics (its HTTP server on s.http_port). */
+static char *
+metrics (Fixture *f)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/metrics", f->s.http_port);
+  const char *argv[] = { "curl", "-s", url, NULL };
+  char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (tb_test_run (argv, "", &out, &err), ==, 0);
+  return out;
+}
+
+/* The first LLM of the agent's chain fails every request: the second
+ * answers each turn in its place, and after provider-failures (2) failures
+ * in a row the first is skipped altogether. */
+static void
+test_llm_fallback (void)
+{
+  Fixture f = { 0 };
+  const guint bursts[] = { 2500, 3300, 6500, 7300, 10500, 11300, 0, 0 };
+  g_autofree char *exposition = NULL;
+
+  f.s.http_port = tb_test_free_port ();
+  start_with (&f, "stt=scripted\ntts=scripted\nllm=broken,scripted\n", "",
+              "[stt:scripted]\ntranscripts=hello there;good morning;thanks\n"
+              "[llm:broken]\nplugin=scripted\nfail=true\n",
+              "provider-failures=2\nprovider-cooldown-s=600\n");
+  call (&f, bursts, 14000, NULL);
+  g_assert_cmpuint (n_turns (&f), ==, 4);
+  g_assert_cmpstr (text (turn (&f, 1), "agent"), ==, "You said hello there. Anything else?");
+  g_assert_cmpstr (text (turn (&f, 2), "agent"), ==, "You said good morning. Anything else?");
+  g_assert_cmpstr (text (turn (&f, 3), "agent"), ==, "You said thanks. Anything else?");
+  for (guint t = 1; t <= 3; t++)
+    g_assert_null (text (turn (&f, t), "failure"));
+
+  exposition = metrics (&f);
+  g_assert_true (tb_test_contains (exposition,
+    "talkingbits_provider_errors_total{kind=\"llm\",provider=\"broken\"} 2\n"));
+  g_assert_true (tb_test_contains (exposition,
+    "talkingbits_provider_fallbacks_total{kind=\"llm\",from=\"broken\",to=\"scripted\"} 2\n"));
+  g_assert_true (tb_test_contains (exposition,
+    "talkingbits_provider_skipped{kind=\"llm\",provider=\"broken\"} 1\n"));
+  g_assert_true (tb_test_wait_for_log (f.s.log, "llm provider broken failed 2 times in a row"));
+  stop (&f);
+}
+
+/* The first voice of the chain cannot say the greeting: the second says
+ * it (its tone is what the caller hears first), and the first still says
+ * what it can. */
+static void
+test_tts_fallback (void)
+{
+  Fixture f = { 0 };
+  const guint bursts[] = { 3000, 3800, 0, 0 };
+  g_autofree char *heard_path = NULL;
+  g_autofree gint16 *heard = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize n = 0, greeting_at = 0, reply_at = 0;
+
+  start_with (&f, "stt=scripted\ntts=broken;backup\nllm=scripted\n", "",
+              "[stt:scripted]\ntranscripts=hello there\n"
+              "[tts:broken]\nplugin=scripted\nfail-on=Hello\n"
+              "[tts:backup]\nplugin=scripted\nhz=700\n", NULL);
+  call (&f, bursts, 8000, NULL);
+  g_assert_null (text (turn (&f, 0), "failure"));
+  g_assert_cmpstr (text (turn (&f, 1), "agent"), ==, "You said hello there. Anything else?");
+
+  heard_path = g_build_filename (f.s.dir, "heard.wav", NULL);
+  heard = tb_audio_file_read (heard_path, 16000, &n, &error);
+  g_assert_no_error (error);
+  /* 40 ms windows: 25 Hz apart, the two tones are told apart. */
+  for (gsize at = 0; at + 640 <= n && !(greeting_at && reply_at); at += 640) {
+    double backup = tb_test_goertzel (heard + at, 640, 16000, 700);
+    double first = tb_test_goertzel (heard + at, 640, 16000, AGENT_HZ);
+
+    if (!greeting_at && backup > 1e5 && backup > 10 * first)
+      greeting_at = at;
+    if (!reply_at && first > 1e5 && first > 10 * backup)
+      reply_at = at;
+  }
+  g_test_message ("the backup voice from %" G_GSIZE_FORMAT " ms, the first from %" G_GSIZE_FORMAT
+                  " ms", greeting_at / 16, reply_at / 16);
+  g_assert_cmpuint (greeting_at, >, 0);
+  g_assert_cmpuint (reply_at, >, greeting_at);
+  /* The greeting is over before the caller's turn: the reply comes after it. */
+  g_assert_cmpuint (reply_at / 16, >, 3800);
+  g_assert_true (tb_test_wait_for_log (f.s.log, "tts provider broken"));
+  stop (&f);
+}
+
+/* The first recogniser of the chain fails at the end of the caller's
+ * turn: the second gets the whole turn's audio and the end of the turn, and
+ * the caller is answered as if nothing had happened. */
+static void
+test_stt_fallback (void)
+{
+  Fixture f = { 0 };
+  const guint bursts[] = { 2500, 3300, 0, 0 };
+  const char *caller;
+  guint64 samples;
+
+  start_with (&f, "stt=broken,backup\ntts=scripted\nllm=scripted\n", "",
+              "[stt:broken]\nplugin=scripted\nfail=true\n"
+              "[stt:backup]\nplugin=scripted\ntranscripts=hello there\nsay-samples=true\n",
+              NULL);
+  call (&f, bursts, 7000, NULL);
+  g_assert_cmpuint (n_turns (&f), ==, 2);
+  caller = text (turn (&f, 1), "caller");
+  g_assert_nonnull (caller);
+  g_assert_true (g_str_has_prefix (caller, "hello there "));
+  samples = g_ascii_strtoull (caller + strlen ("hello there "), NULL, 10);
+  g_test_message ("the second recogniser got %" G_GUINT64_FORMAT " samples of the turn",
+                  samples);
+  /* 800 ms of speech and the 300 ms before it, at 16 kHz; less the
+   * detector's own frames at the edges. */
+  g_assert_cmpuint (samples, >=, 16000 * 900 / 1000);
+  g_assert_null (text (turn (&f, 1), "failure"));
+  g_assert_true (tb_test_wait_for_log (f.s.log, "stt provider broken: the recogniser went away; "
+                                                "backup takes over"));
+  stop (&f);
+}
+
 /* A key press is a caller turn of its own. */
 static void
 test_dtmf (void)
@@ -332,5 +466,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conversation/llm-fails", test_llm_fails);
   g_test_add_func ("/conversation/llm-silent", test_llm_silent);
   g_test_add_func ("/conversation/dtmf", test_dtmf);
+  g_test_add_func ("/conversation/llm-fallback", test_llm_fallback);
+  g_test_add_func ("/conversation/tts-fallback", test_tts_fallback);
+  g_test_add_func ("/conversation/stt-fallback", test_stt_fallback);
   return g_test_run ();
 }

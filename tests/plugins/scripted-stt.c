@@ -1,10 +1,14 @@
 /* scripted-stt.c — test STT "scripted": the Nth end of turn gives the Nth
  * of its `transcripts` (audio is counted, not recognised; the engine's own
- * voice activity detection decides the turns). */
+ * voice activity detection decides the turns). `fail=true` fails the
+ * session at its first end of turn; `say-samples=true` ends each transcript
+ * with how many samples the turn had ("hello 17600"). */
 #include "scripted.h"
 
 typedef struct {
   char **transcripts;
+  gboolean fail;
+  gboolean say_samples;
 } Scripted;
 
 struct _TbSttSession {
@@ -20,6 +24,10 @@ struct _TbSttSession {
 static const TbConfigKey keys[] = {
   { .name = "transcripts", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "hello",
     .help = "What the caller 'says' at each end of turn, in order; then empty" },
+  { .name = "fail", .type = TB_CONFIG_TYPE_BOOL, .default_value = "false",
+    .help = "The session fails at its first end of turn" },
+  { .name = "say-samples", .type = TB_CONFIG_TYPE_BOOL, .default_value = "false",
+    .help = "Each transcript ends with the number of samples of its turn" },
   { NULL }
 };
 
@@ -29,6 +37,8 @@ instance_new (const TbHost *host, GVariant *settings, GError **error)
   Scripted *scripted = g_new0 (Scripted, 1);
 
   g_variant_lookup (settings, "transcripts", "^as", &scripted->transcripts);
+  g_variant_lookup (settings, "fail", "b", &scripted->fail);
+  g_variant_lookup (settings, "say-samples", "b", &scripted->say_samples);
   return scripted;
 }
 
@@ -64,11 +74,22 @@ deliver (gpointer data)
 {
   TbSttSession *session = data;
   char **transcripts = session->scripted->transcripts;
-  const char *text = transcripts && session->next < g_strv_length (transcripts)
-                     ? transcripts[session->next] : "";
+  const char *script = transcripts && session->next < g_strv_length (transcripts)
+                       ? transcripts[session->next] : "";
+  g_autofree char *text = session->scripted->say_samples && *script
+                          ? g_strdup_printf ("%s %" G_GSIZE_FORMAT, script, session->samples)
+                          : g_strdup (script);
 
   session->pending = 0;
   session->next++;
+  session->samples = 0;
+  if (session->scripted->fail) {
+    g_autoptr(GError) error = g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED,
+                                           "the recogniser went away");
+
+    session->callbacks.error (error, session->user_data);
+    return G_SOURCE_REMOVE;
+  }
   if (*text)
     session->callbacks.partial (text, session->user_data);
   session->callbacks.final (text, *text ? 0.9 : 0.0, session->user_data);
