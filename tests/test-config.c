@@ -61,6 +61,7 @@ test_valid (Fixture *f, gconstpointer data)
     "[talkingbits]\n"
     "default-agent=reception\n"
     "plugin-path=plugins;/opt/tb\n"
+    "provider-failures=5\n"
     "[agent:reception]\n"
     "numbers=1000; +15550100 ;\n"
     "greeting=Good morning, Dr. Smith's clinic.\n"
@@ -68,6 +69,10 @@ test_valid (Fixture *f, gconstpointer data)
     "tts=fast;testtts\n"
     "llm=testllm\n"
     "tools=booking\n"
+    "[agent:commas]\n"
+    "stt=teststt\n"
+    "tts=fast, testtts;fast\n"
+    "llm=testllm\n"
     "[tts:fast]\n"
     "plugin=testtts\n"
     "temperature=1.5\n"
@@ -100,6 +105,15 @@ test_valid (Fixture *f, gconstpointer data)
   g_assert_cmpstr (agent->language, ==, "en-US");     /* default */
   g_assert_cmpstr (agent->tts[0], ==, "fast");
   g_assert_cmpstr (agent->tts[1], ==, "testtts");
+  /* A chain may be written with ',' too. */
+  agent = tb_config_find_agent (config, "commas");
+  g_assert_cmpuint (g_strv_length (agent->tts), ==, 3);
+  g_assert_cmpstr (agent->tts[0], ==, "fast");
+  g_assert_cmpstr (agent->tts[1], ==, "testtts");
+  g_assert_cmpstr (agent->tts[2], ==, "fast");
+  g_assert_cmpuint (config->provider_failures, ==, 5);
+  g_assert_cmpuint (config->provider_cooldown_s, ==, 30);   /* default */
+  agent = tb_config_find_agent (config, "reception");
 
   /* A named provider group with a plugin= key, typed values, resolved secret. */
   fast = tb_config_find_provider (config, TB_PLUGIN_KIND_TTS, "fast");
