@@ -311,11 +311,16 @@ on_read (GObject *source, GAsyncResult *result, gpointer data)
     request_end (request, NULL);
     return;
   }
-  request_ref (request);
-  request->callbacks.chunk (request, request->buffer, n, request->user_data);
-  if (!request->ended)
-    read_next (request);
-  request_unref (request);
+  {
+    guint attempt = request->attempt;
+
+    request_ref (request);
+    request->callbacks.chunk (request, request->buffer, n, request->user_data);
+    /* Not when chunk() failed the request: ended, or left for a retry. */
+    if (!request->ended && request->attempt == attempt)
+      read_next (request);
+    request_unref (request);
+  }
 }
 
 static void
