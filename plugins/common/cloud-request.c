@@ -389,6 +389,11 @@ attempt_start (TbCloudRequest *request)
                     FALSE, 0);
     return;
   }
+  /* A provider request may be sent again as it is: marked so, libsoup
+   * sends it on a kept-alive connection (it opens a new one for every
+   * request it may not resend) and resends it when that connection turns
+   * out closed. */
+  soup_message_add_flags (request->msg, SOUP_MESSAGE_IDEMPOTENT);
   headers = soup_message_get_request_headers (request->msg);
   tb_cloud_client_authorize (request->client, request->msg);
   if (request->accept)

@@ -29,7 +29,6 @@ typedef struct {
   double temperature;
   gint64 max_tokens;
   char *path;           /* "/chat/completions", with "?api-version=" for Azure */
-  gboolean resendable;  /* the session marks our requests as safe to resend */
 } OpenaiLlm;
 
 /* max-tokens is 0 (not sent) by default: a cap cuts a reply mid-sentence,
@@ -307,15 +306,6 @@ on_error (const GError *error, gpointer user_data)
   chat_free (chat);
 }
 
-/* A chat request may be sent again as it is: marked so, libsoup sends it
- * on a kept-alive connection (it opens a new one for every request it may
- * not resend), and resends it when that connection turns out closed. */
-static void
-on_request_queued (SoupSession *session, SoupMessage *msg, gpointer data)
-{
-  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
-}
-
 static const TbCloudRequestCallbacks request_callbacks = {
   on_restart, on_chunk, on_done, on_error,
 };
@@ -394,11 +384,6 @@ openai_chat (gpointer instance, const TbLlmRequest *request, const TbLlmCallback
   chat->stream = tb_openai_stream_new (llm->client.provider);
   chat->text = g_string_new (NULL);
   chat->started_us = llm->host->now_us (llm->host);
-  if (!llm->resendable) {
-    g_signal_connect (tb_cloud_client_session (&llm->client), "request-queued",
-                      G_CALLBACK (on_request_queued), NULL);
-    llm->resendable = TRUE;
-  }
   tb_cloud_request_start (&llm->client, "POST", llm->path, "application/json", body,
                           "text/event-stream", &request_callbacks, chat, cancellable);
 }
