@@ -1005,7 +1005,8 @@ oa_check_wav (GBytes *file, JsonObject *summary, char **problem)
       rate = le32 (body + 4);
       bits = le16 (body + 14);
       have_fmt = TRUE;
-      if (le32 (body + 8) != rate * channels * bits / 8 || le16 (body + 12) != channels * bits / 8) {
+      if (le32 (body + 8) != rate * channels * bits / 8 ||
+          le16 (body + 12) != channels * bits / 8) {
         *problem = g_strdup ("the fmt chunk's byte rate or block align does not match");
         return FALSE;
       }
