@@ -1426,26 +1426,7 @@ test_cancel_waiting (void)
 static void
 load_plugin (void)
 {
-  g_autofree char *built = g_build_filename (TB_BUILD_ROOT, "plugins", "llm-openai.so", NULL);
-  g_autofree char *link = NULL;
-  const char *dirs[] = { NULL, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TbPluginScan) scan = NULL;
-
-  g_assert_true (g_file_test (built, G_FILE_TEST_EXISTS));
-  plugin_dir = g_dir_make_tmp ("tb-llm-openai-XXXXXX", &error);
-  g_assert_no_error (error);
-  link = g_build_filename (plugin_dir, "llm-openai.so", NULL);
-  g_assert_cmpint (symlink (built, link), ==, 0);
-  registry = tb_plugin_registry_new (tb_test_host ());
-  dirs[0] = plugin_dir;
-  scan = tb_plugin_registry_scan (registry, dirs);
-  for (guint i = 0; i < scan->skipped->len; i++) {
-    const TbPluginSkip *skip = g_ptr_array_index (scan->skipped, i);
-
-    g_printerr ("skipped %s: %s\n", skip->path, skip->reason);
-  }
-  g_assert_cmpuint (scan->loaded->len, ==, 1);
+  registry = tb_test_shipped_registry_new ((const char *const[]) { "llm-openai", NULL }, &plugin_dir);
 }
 
 int

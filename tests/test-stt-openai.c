@@ -697,29 +697,7 @@ test_bad_settings (void)
 static void
 load_plugin (void)
 {
-  const char *const candidates[] = { "stt-openai/stt-openai.so", "stt-openai.so" };
-  g_autofree char *built = NULL;
-  g_autofree char *link = NULL;
-  const char *dirs[] = { NULL, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TbPluginScan) scan = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (candidates) && !built; i++) {
-    g_autofree char *path = g_build_filename (TB_BUILD_ROOT, "plugins", candidates[i], NULL);
-
-    if (g_file_test (path, G_FILE_TEST_EXISTS))
-      built = g_steal_pointer (&path);
-  }
-  g_assert_nonnull (built);
-  plugin_dir = g_dir_make_tmp ("tb-stt-openai-XXXXXX", &error);
-  g_assert_no_error (error);
-  link = g_build_filename (plugin_dir, "stt-openai.so", NULL);
-  g_assert_cmpint (symlink (built, link), ==, 0);
-  registry = tb_plugin_registry_new (tb_test_host ());
-  dirs[0] = plugin_dir;
-  scan = tb_plugin_registry_scan (registry, dirs);
-  g_assert_cmpuint (scan->skipped->len, ==, 0);
-  g_assert_cmpuint (scan->loaded->len, ==, 1);
+  registry = tb_test_shipped_registry_new ((const char *const[]) { "stt-openai", NULL }, &plugin_dir);
 }
 
 int

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <string.h>
 
 const char *const tb_test_good_plugins[] = {
@@ -44,6 +45,38 @@ tb_test_plugin_dir_new (const char *const *names)
   for (guint i = 0; names && names[i]; i++)
     tb_test_add_plugin (dir, names[i]);
   return dir;
+}
+
+TbPluginRegistry *
+tb_test_shipped_registry_new (const char *const *files, char **dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TbPluginScan) scan = NULL;
+  TbPluginRegistry *registry;
+  const char *dirs[] = { NULL, NULL };
+  guint n = 0;
+
+  *dir = g_dir_make_tmp ("tb-shipped-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (; files[n]; n++) {
+    g_autofree char *file = g_strconcat (files[n], ".so", NULL);
+    g_autofree char *built = g_build_filename (TB_BUILD_ROOT, "plugins", file, NULL);
+    g_autofree char *link = g_build_filename (*dir, file, NULL);
+
+    g_assert_true (g_file_test (built, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (symlink (built, link), ==, 0);
+  }
+  registry = tb_plugin_registry_new (tb_test_host ());
+  dirs[0] = *dir;
+  scan = tb_plugin_registry_scan (registry, dirs);
+  for (guint i = 0; i < scan->skipped->len; i++) {
+    const TbPluginSkip *skip = g_ptr_array_index (scan->skipped, i);
+
+    g_printerr ("skipped %s: %s\n", skip->path, skip->reason);
+  }
+  g_assert_cmpuint (scan->skipped->len, ==, 0);
+  g_assert_cmpuint (scan->loaded->len, ==, n);
+  return registry;
 }
 
 char *

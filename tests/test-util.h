@@ -3,6 +3,7 @@
 #pragma once
 
 #include "talkingbits-plugin.h"
+#include "plugin.h"
 
 #include <gio/gio.h>
 
@@ -16,6 +17,10 @@ extern const char *const tb_test_good_plugins[];
 char *tb_test_plugin_dir_new (const char *const *names);
 /* Copies test plugin @name into @dir. */
 void tb_test_add_plugin (const char *dir, const char *name);
+/* A registry of the shipped plugins @files ("llm-openai": build/plugins/
+ * llm-openai.so), linked into a new temporary directory (@dir: remove it
+ * with tb_test_remove_tree()); asserts that each one loads. */
+TbPluginRegistry *tb_test_shipped_registry_new (const char *const *files, char **dir);
 /* Writes @text to @dir/@file. Returns the path. */
 char *tb_test_write_file (const char *dir, const char *file, const char *text);
 void tb_test_remove_tree (const char *path);
