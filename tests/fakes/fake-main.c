@@ -298,15 +298,9 @@ main (int argc, char **argv)
 
   server = soup_server_new ("server-header", "tb-fake-cloud", NULL);
   soup_server_add_handler (server, "/_fake", on_control, NULL, NULL);
-#ifdef TB_FAKE_HAS_LLM
   tb_fake_llm_register (server);
-#endif
-#ifdef TB_FAKE_HAS_STT
   tb_fake_stt_register (server);
-#endif
-#ifdef TB_FAKE_HAS_TTS
   tb_fake_tts_register (server);
-#endif
   if (!soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
     g_printerr ("tb-fake-cloud: %s\n", error->message);
     return 1;
