@@ -36,84 +36,11 @@
 #include <string.h>
 
 #define ROUTE "llm"
+#define REQUEST_ID "req_fake"
 #define TEXT_PIECE_BYTES 6       /* about a token */
 #define ARGUMENT_PIECE_BYTES 7
 
 /* ---- OpenAI's error replies ---------------------------------------------- */
-
-/* {"error": {"message", "type", "param", "code"}} with @status. */
-static void
-reply_error (SoupServerMessage *msg, guint status, const char *message, const char *type,
-             const char *param, const char *code)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  json_builder_set_member_name (builder, "param");
-  param ? json_builder_add_string_value (builder, param) : json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "code");
-  code ? json_builder_add_string_value (builder, code) : json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-  soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-request-id",
-                                "req_fake");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text,
-                                    strlen (text));
-}
-
-/* What OpenAI answers for @status, as the status knob asks. */
-static void
-reply_status (SoupServerMessage *msg, const TbFakeKnobs *knobs, const char *model)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  switch (knobs->status) {
-  case 401:
-    reply_error (msg, 401, "Incorrect API key provided: sk-abc***********wxyz. You can find "
-                 "your API key at https://platform.openai.com/account/api-keys.",
-                 "invalid_request_error", NULL, "invalid_api_key");
-    break;
-  case 429: {
-    g_autofree char *message = g_strdup_printf (
-      "Rate limit reached for %s in organization org-fake on requests per min (RPM): "
-      "Limit 3, Used 3, Requested 1. Please try again in %us. Visit "
-      "https://platform.openai.com/account/rate-limits to learn more.", model,
-      knobs->retry_after_s);
-
-    reply_error (msg, 429, message, "requests", "requests", "rate_limit_exceeded");
-    if (knobs->retry_after_s) {
-      g_autofree char *seconds = g_strdup_printf ("%u", knobs->retry_after_s);
-
-      soup_message_headers_replace (headers, "Retry-After", seconds);
-    }
-    break;
-  }
-  case 500:
-    reply_error (msg, 500, "The server had an error while processing your request. Sorry "
-                 "about that!", "server_error", NULL, NULL);
-    break;
-  case 503:
-    reply_error (msg, 503, "The engine is currently overloaded, please try again later.",
-                 "server_error", NULL, NULL);
-    break;
-  default:
-    reply_error (msg, knobs->status, soup_status_get_phrase (knobs->status)
-                 ? soup_status_get_phrase (knobs->status) : "error", "invalid_request_error",
-                 NULL, NULL);
-    break;
-  }
-}
 
 /* "sk-abc***********wxyz": how OpenAI shows a key it refuses. */
 static char *
@@ -152,18 +79,21 @@ check_key (TbFakeRoute *route, SoupServerMessage *msg, gboolean azure)
     return FALSE;
   }
   if (!value || !g_str_has_prefix (value, "Bearer ") || !value[strlen ("Bearer ")]) {
-    reply_error (msg, 401, "You didn't provide an API key. You need to provide your API key "
-                 "in an Authorization header using Bearer auth (i.e. Authorization: Bearer "
-                 "YOUR_KEY), or as the password field (with blank username) if you're "
-                 "accessing the API from your browser and are prompted for a username. You "
-                 "can obtain an API key from https://platform.openai.com/account/api-keys.",
-                 "invalid_request_error", NULL, NULL);
+    tb_fake_openai_reply_error (msg, 401, REQUEST_ID, "You didn't provide an API key. You "
+                                "need to provide your API key in an Authorization header "
+                                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or "
+                                "as the password field (with blank username) if you're "
+                                "accessing the API from your browser and are prompted for a "
+                                "username. You can obtain an API key from "
+                                "https://platform.openai.com/account/api-keys.",
+                                "invalid_request_error", NULL, NULL);
     return FALSE;
   }
   masked = masked_key (value + strlen ("Bearer "));
   message = g_strdup_printf ("Incorrect API key provided: %s. You can find your API key at "
                              "https://platform.openai.com/account/api-keys.", masked);
-  reply_error (msg, 401, message, "invalid_request_error", NULL, "invalid_api_key");
+  tb_fake_openai_reply_error (msg, 401, REQUEST_ID, message, "invalid_request_error", NULL,
+                              "invalid_api_key");
   return FALSE;
 }
 
@@ -689,146 +619,59 @@ answer_events (JsonObject *body, JsonNode *item, gboolean azure)
 
 /* ---- streaming it ---------------------------------------------------------------- */
 
+/* The request's body, held until the answer is due. */
 typedef struct {
-  SoupServerMessage *msg;
-  TbFakeKnobs knobs;      /* the route's, when the request came */
-  gboolean fault;         /* the faults of the knobs apply      */
+  JsonParser *parser;
   gboolean azure;
-  JsonParser *parser;     /* holds the request's body           */
-  GPtrArray *events;
-  guint next;             /* events appended so far             */
-  guint written;          /* chunks libsoup has written         */
-  gboolean headers_written;
-  gboolean dropping;      /* cut once what was appended is out  */
-  guint source;
-} Stream;
+} Chat;
 
 static void
-stream_free (Stream *stream)
+chat_free (Chat *chat)
 {
-  if (stream->source)
-    g_source_remove (stream->source);
-  g_signal_handlers_disconnect_by_data (stream->msg, stream);
-  g_object_unref (stream->msg);
-  g_clear_object (&stream->parser);
-  g_clear_pointer (&stream->events, g_ptr_array_unref);
-  g_free (stream);
+  g_object_unref (chat->parser);
+  g_free (chat);
+}
+
+static JsonObject *
+chat_body (Chat *chat)
+{
+  return json_node_get_object (json_parser_get_root (chat->parser));
 }
 
 static void
-on_finished (SoupServerMessage *msg, gpointer data)
+chat_reply_status (SoupServerMessage *msg, const TbFakeKnobs *knobs, gpointer data)
 {
-  stream_free (data);
+  tb_fake_openai_reply_status (msg, knobs, REQUEST_ID, member_string (chat_body (data), "model"));
 }
 
-/* Closes the connection under the answer: the client sees the body end
- * without its last chunk. */
-static gboolean
-drop_now (gpointer data)
+/* The event stream, one chunk an event. */
+static GPtrArray *
+chat_answer (SoupServerMessage *msg, gpointer data)
 {
-  Stream *stream = data;
-  g_autoptr(GIOStream) connection = NULL;
-  GSocket *socket = soup_server_message_get_socket (stream->msg);
+  Chat *chat = data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GPtrArray) events = answer_events (chat_body (chat),
+                                               tb_fake_route_next_item (tb_fake_route (ROUTE)),
+                                               chat->azure);
+  GPtrArray *chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
-  stream->source = 0;
-  g_signal_handlers_disconnect_by_data (stream->msg, stream);
-  /* Shut first: letting go of the message ends its chunked body properly
-   * ("0\r\n\r\n"), which a cut connection never does. */
-  if (socket)
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
-  connection = soup_server_message_steal_connection (stream->msg);
-  if (connection)
-    g_io_stream_close (connection, NULL, NULL);
-  stream_free (stream);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-maybe_drop (Stream *stream)
-{
-  if (stream->dropping && stream->headers_written && stream->written == stream->next &&
-      !stream->source)
-    stream->source = g_idle_add (drop_now, stream);
-}
-
-static void
-on_wrote_headers (SoupServerMessage *msg, gpointer data)
-{
-  Stream *stream = data;
-
-  stream->headers_written = TRUE;
-  maybe_drop (stream);
-}
-
-static void
-on_wrote_chunk (SoupServerMessage *msg, gpointer data)
-{
-  Stream *stream = data;
-
-  stream->written++;
-  maybe_drop (stream);
-}
-
-static gboolean
-send_next (gpointer data)
-{
-  Stream *stream = data;
-  SoupMessageBody *body = soup_server_message_get_response_body (stream->msg);
-  g_autofree char *event = NULL;
-
-  stream->source = 0;
-  if (stream->fault && stream->knobs.drop_after >= 0 &&
-      stream->next >= (guint) stream->knobs.drop_after) {
-    stream->dropping = TRUE;
-    maybe_drop (stream);
-    return G_SOURCE_REMOVE;
-  }
-  if (stream->next == stream->events->len) {
-    soup_message_body_complete (body);
-    soup_server_message_unpause (stream->msg);
-    return G_SOURCE_REMOVE;
-  }
-  if (stream->fault && stream->knobs.malformed_at == (int) stream->next)
-    event = g_strdup ("data: {\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion.chunk\","
-                      "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\n\n");
-  else
-    event = g_strdup_printf ("data: %s\n\n", (const char *) g_ptr_array_index (stream->events,
-                                                                            stream->next));
-  stream->next++;
-  soup_message_body_append (body, SOUP_MEMORY_COPY, event, strlen (event));
-  soup_server_message_unpause (stream->msg);
-  stream->source = tb_fake_after (stream->knobs.chunk_ms, send_next, stream);
-  return G_SOURCE_REMOVE;
-}
-
-/* The status line, after first_byte_ms: an error, nothing at all (stall),
- * or the event stream. */
-static gboolean
-answer_now (gpointer data)
-{
-  Stream *stream = data;
-  TbFakeRoute *route = tb_fake_route (ROUTE);
-  JsonObject *body = json_node_get_object (json_parser_get_root (stream->parser));
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (stream->msg);
-
-  stream->source = 0;
-  if (stream->fault && stream->knobs.stall)
-    return G_SOURCE_REMOVE;     /* until the client gives up */
-  if (stream->fault && stream->knobs.status) {
-    reply_status (stream->msg, &stream->knobs, member_string (body, "model"));
-    soup_server_message_unpause (stream->msg);
-    return G_SOURCE_REMOVE;
-  }
-  stream->events = answer_events (body, tb_fake_route_next_item (route), stream->azure);
-  soup_server_message_set_status (stream->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_headers_set_content_type (headers, "text/event-stream; charset=utf-8", NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-cache, must-revalidate");
-  soup_message_headers_replace (headers, "x-request-id", "req_fake");
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (stream->msg), FALSE);
-  soup_server_message_unpause (stream->msg);
-  return send_next (stream);
+  soup_message_headers_replace (headers, "x-request-id", REQUEST_ID);
+  for (guint i = 0; i < events->len; i++) {
+    char *event = g_strdup_printf ("data: %s\n\n", (const char *) g_ptr_array_index (events, i));
+
+    g_ptr_array_add (chunks, g_bytes_new_take (event, strlen (event)));
+  }
+  return chunks;
 }
+
+static const TbFakeStreamClass chat_stream_class = {
+  .reply_status = chat_reply_status,
+  .answer = chat_answer,
+  .malformed = "data: {\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion.chunk\","
+               "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\n\n",
+};
 
 static void
 on_chat (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -836,67 +679,60 @@ on_chat (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
 {
   TbFakeRoute *route = tb_fake_route (ROUTE);
   gboolean azure = g_str_has_prefix (path, "/openai/deployments/");
-  SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
   const char *content_type = soup_message_headers_get_content_type (
     soup_server_message_get_request_headers (msg), NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *body = NULL;
+  JsonObject *body;
   Refusal refusal = { NULL, NULL };
-  Stream *stream;
+  Chat *chat;
 
   if (azure && !g_str_has_suffix (path, "/chat/completions")) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
     tb_fake_violation (route, "%s: no such Azure OpenAI route", path);
     return;
   }
-  if (json_parser_load_from_data (parser, request_body->data, request_body->length, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    body = json_node_get_object (json_parser_get_root (parser));
+  body = tb_fake_request_object (msg, parser);
   tb_fake_log_request (route, msg, summary_new (msg, body, azure));
 
   if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0) {
     tb_fake_violation (route, "%s %s: only POST is served", soup_server_message_get_method (msg),
                        path);
-    reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method Not Allowed",
-                 "invalid_request_error", NULL, "method_not_supported");
+    tb_fake_openai_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, REQUEST_ID,
+                                "Method Not Allowed", "invalid_request_error", NULL,
+                                "method_not_supported");
     return;
   }
   if (!check_key (route, msg, azure))
     return;
   if (azure && (!query || !g_hash_table_lookup (query, "api-version"))) {
     tb_fake_violation (route, "Azure OpenAI request without api-version");
-    reply_error (msg, SOUP_STATUS_NOT_FOUND, "Resource not found", "invalid_request_error",
-                 NULL, "404");
+    tb_fake_openai_reply_error (msg, SOUP_STATUS_NOT_FOUND, REQUEST_ID, "Resource not found",
+                                "invalid_request_error", NULL, "404");
     return;
   }
   if (!body || g_strcmp0 (content_type, "application/json") != 0) {
     tb_fake_violation (route, "the body is not JSON (Content-Type %s)",
                        content_type ? content_type : "none");
-    reply_error (msg, SOUP_STATUS_BAD_REQUEST, "We could not parse the JSON body of your "
-                 "request. (HINT: This likely means you aren't using your HTTP library "
-                 "correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-                 "valid JSON.)", "invalid_request_error", NULL, NULL);
+    tb_fake_openai_reply_error (msg, SOUP_STATUS_BAD_REQUEST, REQUEST_ID, "We could not parse "
+                                "the JSON body of your request. (HINT: This likely means you "
+                                "aren't using your HTTP library correctly. The OpenAI API "
+                                "expects a JSON payload, but what was sent was not valid "
+                                "JSON.)", "invalid_request_error", NULL, NULL);
     return;
   }
   if (!check_body (body, &refusal)) {
     tb_fake_violation (route, "%s", refusal.message);
-    reply_error (msg, SOUP_STATUS_BAD_REQUEST, refusal.message, "invalid_request_error",
-                 refusal.param, NULL);
+    tb_fake_openai_reply_error (msg, SOUP_STATUS_BAD_REQUEST, REQUEST_ID, refusal.message,
+                                "invalid_request_error", refusal.param, NULL);
     g_free (refusal.message);
     return;
   }
 
-  stream = g_new0 (Stream, 1);
-  stream->msg = g_object_ref (msg);
-  stream->knobs = route->knobs;
-  stream->fault = tb_fake_route_take_fault (route);
-  stream->azure = azure;
-  stream->parser = g_steal_pointer (&parser);
-  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), stream);
-  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_wrote_headers), stream);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), stream);
-  soup_server_message_pause (msg);
-  stream->source = tb_fake_after (stream->knobs.first_byte_ms, answer_now, stream);
+  chat = g_new0 (Chat, 1);
+  chat->parser = g_steal_pointer (&parser);
+  chat->azure = azure;
+  tb_fake_stream_start (msg, route, tb_fake_route_take_fault (route), &chat_stream_class, chat,
+                        (GDestroyNotify) chat_free);
 }
 
 void

@@ -131,16 +131,6 @@ tb_fake_tone (guint rate, guint ms)
 
 /* ---- control routes ------------------------------------------------------ */
 
-static void
-reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
-{
-  g_autofree char *text = json_to_string (node, FALSE);
-
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text,
-                                    strlen (text));
-}
-
 /* {"error": @message}, or {"ok": @message} with status 200. */
 static void
 reply_error (SoupServerMessage *msg, guint status, const char *message)
@@ -150,18 +140,7 @@ reply_error (SoupServerMessage *msg, guint status, const char *message)
 
   json_object_set_string_member (object, status == SOUP_STATUS_OK ? "ok" : "error", message);
   json_node_take_object (node, object);
-  reply_json (msg, status, node);
-}
-
-static JsonObject *
-request_object (SoupServerMessage *msg, JsonParser *parser)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  if (!json_parser_load_from_data (parser, body->data, body->length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-  return json_node_get_object (json_parser_get_root (parser));
+  tb_fake_reply_json (msg, status, node);
 }
 
 static gboolean
@@ -232,7 +211,7 @@ on_control (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     json_object_set_array_member (out, "requests", json_array_ref (log_requests));
     json_object_set_array_member (out, "violations", json_array_ref (log_violations));
     json_node_take_object (node, out);
-    reply_json (msg, SOUP_STATUS_OK, node);
+    tb_fake_reply_json (msg, SOUP_STATUS_OK, node);
     return;
   }
   if (g_str_equal (path, "/_fake/reset")) {
@@ -240,7 +219,7 @@ on_control (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     reply_error (msg, SOUP_STATUS_OK, "reset");
     return;
   }
-  object = request_object (msg, parser);
+  object = tb_fake_request_object (msg, parser);
   route_name = object && json_object_has_member (object, "route")
                ? json_object_get_string_member (object, "route") : NULL;
   if (!route_name) {
@@ -299,7 +278,8 @@ main (int argc, char **argv)
   server = soup_server_new ("server-header", "tb-fake-cloud", NULL);
   soup_server_add_handler (server, "/_fake", on_control, NULL, NULL);
   tb_fake_llm_register (server);
-  tb_fake_stt_register (server);
+  tb_fake_deepgram_register (server);
+  tb_fake_transcriptions_register (server);
   tb_fake_tts_register (server);
   if (!soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
     g_printerr ("tb-fake-cloud: %s\n", error->message);

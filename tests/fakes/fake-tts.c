@@ -171,11 +171,7 @@ answer_headers (gpointer data)
     gsize len;
     const char *text = g_bytes_get_data (answer->body, &len);
 
-    if (answer->retry_after_s) {
-      g_autofree char *seconds = g_strdup_printf ("%u", answer->retry_after_s);
-
-      soup_message_headers_replace (headers, "Retry-After", seconds);
-    }
+    tb_fake_set_retry_after (answer->msg, answer->retry_after_s);
     soup_server_message_set_response (answer->msg, answer->content_type, SOUP_MEMORY_COPY, text,
                                       len);
   } else {
@@ -246,28 +242,6 @@ elevenlabs_error (const char *status, const char *message)
   return node;
 }
 
-/* OpenAI: {"error": {"message", "type", "param", "code"}}. */
-static JsonNode *
-openai_error (const char *message, const char *type, const char *param, const char *code)
-{
-  JsonObject *error = json_object_new (), *root = json_object_new ();
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_object_set_string_member (error, "message", message);
-  json_object_set_string_member (error, "type", type);
-  if (param)
-    json_object_set_string_member (error, "param", param);
-  else
-    json_object_set_null_member (error, "param");
-  if (code)
-    json_object_set_string_member (error, "code", code);
-  else
-    json_object_set_null_member (error, "code");
-  json_object_set_object_member (root, "error", error);
-  json_node_take_object (node, root);
-  return node;
-}
-
 /* Google: {"error": {"code", "message", "status"[, "details"]}}. */
 static JsonNode *
 google_error (guint code, const char *message, const char *status, const char *reason)
@@ -309,14 +283,14 @@ status_error (Provider provider, guint status)
     }
   case OPENAI:
     switch (status) {
-    case 401: return openai_error ("Incorrect API key provided.", "invalid_request_error", NULL,
+    case 401: return tb_fake_openai_error ("Incorrect API key provided.", "invalid_request_error", NULL,
                                    "invalid_api_key");
-    case 429: return openai_error ("Rate limit reached for requests per min (RPM). "
+    case 429: return tb_fake_openai_error ("Rate limit reached for requests per min (RPM). "
                                    "Please try again in 1s.", "requests", NULL,
                                    "rate_limit_exceeded");
-    case 503: return openai_error ("The engine is currently overloaded, please try again later",
+    case 503: return tb_fake_openai_error ("The engine is currently overloaded, please try again later",
                                    "server_error", NULL, NULL);
-    default: return openai_error ("The server had an error while processing your request. "
+    default: return tb_fake_openai_error ("The server had an error while processing your request. "
                                   "Sorry about that!", "server_error", NULL, NULL);
     }
   case GOOGLE:
@@ -398,7 +372,7 @@ violation (Check *check, const char *param, const char *format, ...)
     break;
   }
   case OPENAI:
-    refuse (check, 400, openai_error (text, "invalid_request_error", param, "invalid_value"));
+    refuse (check, 400, tb_fake_openai_error (text, "invalid_request_error", param, "invalid_value"));
     break;
   case GOOGLE:
     refuse (check, 400, google_error (400, text, "INVALID_ARGUMENT", NULL));
@@ -409,10 +383,8 @@ violation (Check *check, const char *param, const char *format, ...)
 static gboolean
 check_start (Check *check, Provider provider, SoupServerMessage *msg)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
   const char *type = soup_message_headers_get_content_type (
     soup_server_message_get_request_headers (msg), NULL);
-  JsonNode *root;
 
   check->provider = provider;
   check->route = tb_fake_route (route_names[provider]);
@@ -425,12 +397,11 @@ check_start (Check *check, Provider provider, SoupServerMessage *msg)
   }
   if (g_strcmp0 (type, "application/json") != 0)
     violation (check, "body", "Content-Type %s, not application/json", type ? type : "(none)");
-  if (!json_parser_load_from_data (check->parser, body->data, body->length, NULL) ||
-      !(root = json_parser_get_root (check->parser)) || !JSON_NODE_HOLDS_OBJECT (root)) {
+  check->body = tb_fake_request_object (msg, check->parser);
+  if (!check->body) {
     violation (check, "body", "the body is not a JSON object");
     return FALSE;
   }
-  check->body = json_node_get_object (root);
   return TRUE;
 }
 
@@ -538,12 +509,12 @@ check_key (Check *check, const char *header, const char *prefix)
     break;
   case OPENAI:
     if (!value)
-      refuse (check, 401, openai_error ("You didn't provide an API key. You need to provide "
+      refuse (check, 401, tb_fake_openai_error ("You didn't provide an API key. You need to provide "
                                         "your API key in an Authorization header using Bearer "
                                         "auth (i.e. Authorization: Bearer YOUR_KEY).",
                                         "invalid_request_error", NULL, NULL));
     else
-      refuse (check, 401, openai_error ("Incorrect API key provided. You can find your API key "
+      refuse (check, 401, tb_fake_openai_error ("Incorrect API key provided. You can find your API key "
                                         "at https://platform.openai.com/account/api-keys.",
                                         "invalid_request_error", NULL, "invalid_api_key"));
     break;
@@ -884,7 +855,7 @@ on_openai (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       g_autofree char *message = g_strdup_printf ("The model `%s` does not exist or you do not "
                                                   "have access to it.", model);
 
-      refuse (&check, 404, openai_error (message, "invalid_request_error", NULL,
+      refuse (&check, 404, tb_fake_openai_error (message, "invalid_request_error", NULL,
                                          "model_not_found"));
     }
     if (!check.error && voice && !in_list (voice, openai_voices)) {
@@ -892,7 +863,7 @@ on_openai (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       g_autofree char *message = g_strdup_printf ("Invalid value: '%s'. Supported values are: "
                                                   "'%s'.", voice, list);
 
-      refuse (&check, 400, openai_error (message, "invalid_request_error", "voice",
+      refuse (&check, 400, tb_fake_openai_error (message, "invalid_request_error", "voice",
                                          "invalid_value"));
     }
     if (!answer_refusal_or_fault (&check, &faulty))

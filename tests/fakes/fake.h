@@ -80,9 +80,60 @@ guint tb_fake_after (guint ms, GSourceFunc func, gpointer data);
 /* @ms of a 440 Hz tone at @rate, signed 16-bit little-endian mono. */
 GBytes *tb_fake_tone (guint rate, guint ms);
 
+/* ---- shared by the route files (fake-util.c) ---------------------------- */
+
+/* The request's body as a JSON object (held by @parser), or NULL. */
+JsonObject *tb_fake_request_object (SoupServerMessage *msg, JsonParser *parser);
+
+/* Answers @status with @node as application/json. */
+void tb_fake_reply_json (SoupServerMessage *msg, guint status, JsonNode *node);
+
+/* The Retry-After header of the answer: @seconds (none when 0). */
+void tb_fake_set_retry_after (SoupServerMessage *msg, guint seconds);
+
+/* OpenAI's error body: {"error": {"message", "type", "param", "code"}},
+ * param and code null when NULL. */
+JsonNode *tb_fake_openai_error (const char *message, const char *type, const char *param,
+                                const char *code);
+
+/* Answers @status with OpenAI's error body and x-request-id @request_id. */
+void tb_fake_openai_reply_error (SoupServerMessage *msg, guint status, const char *request_id,
+                                 const char *message, const char *type, const char *param,
+                                 const char *code);
+
+/* What OpenAI answers for the status knob (429: with Retry-After), for a
+ * request for @model. */
+void tb_fake_openai_reply_status (SoupServerMessage *msg, const TbFakeKnobs *knobs,
+                                  const char *request_id, const char *model);
+
+/* Cuts @msg's connection under it: the client sees its answer end where
+ * it is, without a proper end. */
+void tb_fake_cut_connection (SoupServerMessage *msg);
+
+/* A 200 streamed chunk by chunk as the knobs say: first_byte_ms before the
+ * status line, chunk_ms between chunks; with the request's faults, stall
+ * (no status line ever), status (@reply_status answers it), drop_after
+ * (that many chunks written, then the connection is cut) and malformed_at
+ * (that chunk is @malformed instead). */
+typedef struct {
+  void (*reply_status) (SoupServerMessage *msg, const TbFakeKnobs *knobs, gpointer data);
+  /* The body's chunks (GBytes) once the status line is due; sets the
+   * answer's headers (content type and the provider's own). */
+  GPtrArray *(*answer) (SoupServerMessage *msg, gpointer data);
+  const char *malformed;
+} TbFakeStreamClass;
+
+/* Answers @msg as @klass says; @fault: whether the knobs' faults apply
+ * (tb_fake_route_take_fault). @data is freed with @destroy when the
+ * answer is over. */
+void tb_fake_stream_start (SoupServerMessage *msg, TbFakeRoute *route, gboolean fault,
+                           const TbFakeStreamClass *klass, gpointer data,
+                           GDestroyNotify destroy);
+
 /* The route files. */
 void tb_fake_llm_register (SoupServer *server);
-void tb_fake_stt_register (SoupServer *server);
+void tb_fake_deepgram_register (SoupServer *server);
+void tb_fake_transcriptions_register (SoupServer *server);
 void tb_fake_tts_register (SoupServer *server);
 
 G_END_DECLS
