@@ -12,335 +12,24 @@
  * stall, a slow handshake), cancellation and freeing mid-stream with
  * nothing called back afterwards, and settings Deepgram would refuse. */
 #include "fake-cloud.h"
-#include "plugin.h"
 #include "settings.h"
+#include "stt-harness.h"
 #include "test-util.h"
 
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #define ROUTE "stt-deepgram"
 
-static TbPluginRegistry *registry;
-static char *plugin_dir;
+static TbTestStt *stt;
 static TbFakeCloud *fake;
 static GMainContext *context;   /* the "worker's", thread-default throughout */
 
-/* ---- the plugin ----------------------------------------------------------- */
-
-static const TbPlugin *
-plugin (void)
-{
-  const TbPlugin *p = tb_plugin_registry_lookup (registry, TB_PLUGIN_KIND_STT, "deepgram");
-
-  g_assert_nonnull (p);
-  return p;
-}
-
-static const TbSttVTable *
-stt (void)
-{
-  return plugin ()->desc->vtable;
-}
-
-/* An instance on the fake, with @lines added to its group. */
-static gpointer
-instance_new (const char *lines, GError **error)
-{
-  g_autofree char *text = g_strdup_printf ("[stt:test]\nbase-url=%s\napi-key-env="
-                                           TB_FAKE_API_KEY_ENV "\n%s",
-                                           tb_fake_cloud_url (fake), lines ? lines : "");
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autoptr(TbProblems) problems = tb_problems_new (NULL, text);
-  g_autoptr(GVariant) settings = NULL;
-
-  g_assert_true (g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_NONE, NULL));
-  settings = tb_settings_from_group (keyfile, "stt:test", plugin ()->desc->config_keys, NULL,
-                                     problems);
-  g_assert_cmpuint (tb_problems_count (problems), ==, 0);
-  return plugin ()->desc->instance_new (tb_test_host (), settings, error);
-}
-
-static gpointer
-instance (const char *lines)
-{
-  g_autoptr(GError) error = NULL;
-  gpointer instance = instance_new (lines, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (instance);
-  return instance;
-}
-
-/* ---- a session and what it calls back ------------------------------------------ */
-
-typedef struct {
-  TbSttSession *session;
-  GCancellable *cancellable;
-  guint rate;
-  GPtrArray *finals;          /* char * */
-  GPtrArray *partials;        /* char * */
-  guint n_done, n_errors;
-  guint n_after_end;          /* callbacks after the terminal one */
-  GError *error;
-  gboolean partial_before_final;
-  gboolean wrong_context;
-  gboolean inside;            /* in a call to the plugin */
-  gboolean called_inside;     /* a callback came from inside one */
-  gint64 started_us, terminal_us;
-} Run;
-
-static void
-callback_check (Run *run)
-{
-  if (g_main_context_get_thread_default () != context)
-    run->wrong_context = TRUE;
-  if (run->inside)
-    run->called_inside = TRUE;
-  if (run->n_done + run->n_errors > 0)
-    run->n_after_end++;
-}
-
-static void
-on_partial (const char *text, gpointer data)
-{
-  Run *run = data;
-
-  callback_check (run);
-  g_ptr_array_add (run->partials, g_strdup (text));
-  if (run->finals->len == 0)
-    run->partial_before_final = TRUE;
-}
-
-static void
-on_final (const char *text, double confidence, gpointer data)
-{
-  Run *run = data;
-
-  callback_check (run);
-  g_assert_cmpfloat (confidence, >=, 0);
-  g_assert_cmpfloat (confidence, <=, 1);
-  g_ptr_array_add (run->finals, g_strdup (text));
-}
-
-static void
-on_done (gpointer data)
-{
-  Run *run = data;
-
-  callback_check (run);
-  run->n_done++;
-  run->terminal_us = g_get_monotonic_time ();
-}
-
-static void
-on_error (const GError *error, gpointer data)
-{
-  Run *run = data;
-
-  callback_check (run);
-  run->n_errors++;
-  g_clear_error (&run->error);
-  run->error = g_error_copy (error);
-  run->terminal_us = g_get_monotonic_time ();
-}
-
-static const TbSttCallbacks callbacks = { on_partial, on_final, on_done, on_error };
-
-static Run *
-run_new (gpointer instance, guint rate)
-{
-  Run *run = g_new0 (Run, 1);
-  TbSttParams params = { .sample_rate = rate, .language = "en-US" };
-  g_autoptr(GError) error = NULL;
-
-  run->rate = rate;
-  run->cancellable = g_cancellable_new ();
-  run->finals = g_ptr_array_new_with_free_func (g_free);
-  run->partials = g_ptr_array_new_with_free_func (g_free);
-  run->started_us = g_get_monotonic_time ();
-  run->inside = TRUE;
-  run->session = stt ()->session_new (instance, &params, &callbacks, run, run->cancellable,
-                                      &error);
-  run->inside = FALSE;
-  g_assert_no_error (error);
-  g_assert_nonnull (run->session);
-  return run;
-}
-
-static void
-iterate (void)
-{
-  g_main_context_iteration (context, FALSE);
-  g_usleep (1000);
-}
-
-/* Runs the context for @ms. */
-static void
-linger (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    iterate ();
-}
-
-#define WAIT_FOR(cond, ms) G_STMT_START { \
-    gint64 until_ = g_get_monotonic_time () + (gint64) (ms) * 1000; \
-    while (!(cond) && g_get_monotonic_time () < until_) \
-      iterate (); \
-    g_assert_true (cond); \
-  } G_STMT_END
-
-static void
-run_free (Run *run)
-{
-  if (run->session) {
-    run->inside = TRUE;
-    stt ()->session_free (run->session);
-    run->inside = FALSE;
-  }
-  /* What the plugin left to end (a connection closing) ends. */
-  linger (100);
-  g_object_unref (run->cancellable);
-  g_ptr_array_unref (run->finals);
-  g_ptr_array_unref (run->partials);
-  g_clear_error (&run->error);
-  g_free (run);
-}
-
-static void
-end_of_turn (Run *run)
-{
-  run->inside = TRUE;
-  stt ()->end_of_turn (run->session);
-  run->inside = FALSE;
-}
-
-static void
-finish (Run *run)
-{
-  run->inside = TRUE;
-  stt ()->finish (run->session);
-  run->inside = FALSE;
-}
-
-/* A clean end: the finals, done(), nothing after, all from the context. */
-static void
-assert_done (Run *run, guint n_finals)
-{
-  WAIT_FOR (run->n_done + run->n_errors > 0, 10000);
-  linger (100);
-  if (run->error)
-    g_printerr ("error: %s\n", run->error->message);
-  g_assert_cmpuint (run->n_errors, ==, 0);
-  g_assert_cmpuint (run->n_done, ==, 1);
-  g_assert_cmpuint (run->finals->len, ==, n_finals);
-  g_assert_cmpuint (run->n_after_end, ==, 0);
-  g_assert_false (run->called_inside);
-  g_assert_false (run->wrong_context);
-}
-
-/* The session ended with one error, @code of @domain, saying @text. */
-static void
-assert_error (Run *run, GQuark domain, int code, const char *text, guint ms)
-{
-  WAIT_FOR (run->n_done + run->n_errors > 0, ms);
-  linger (150);
-  g_assert_cmpuint (run->n_done, ==, 0);
-  g_assert_cmpuint (run->n_errors, ==, 1);
-  g_assert_error (run->error, domain, code);
-  g_assert_true (tb_test_contains (run->error->message, text));
-  g_assert_cmpuint (run->n_after_end, ==, 0);
-  g_assert_false (run->called_inside);
-  g_assert_false (run->wrong_context);
-}
-
-static const char *
-final (Run *run, guint i)
-{
-  g_assert_cmpuint (i, <, run->finals->len);
-  return g_ptr_array_index (run->finals, i);
-}
-
-/* ---- the caller's speech ---------------------------------------------------- */
-
-static void
-add_tone (GArray *audio, guint rate, guint ms, double hz)
-{
-  gsize n = (gsize) rate * ms / 1000;
-
-  for (gsize i = 0; i < n; i++) {
-    gint16 sample = (gint16) (6000 * sin (2 * G_PI * hz * i / rate));
-
-    g_array_append_val (audio, sample);
-  }
-}
-
-static void
-add_silence (GArray *audio, guint rate, guint ms)
-{
-  gsize n = (gsize) rate * ms / 1000;
-  gsize at = audio->len;
-
-  g_array_set_size (audio, at + n);
-  memset ((gint16 *) audio->data + at, 0, n * sizeof (gint16));
-}
-
-/* What the host pushes for a turn: 300 ms before the speech, each burst
- * of @bursts_ms (0-terminated) followed by @gap_ms of silence, then the
- * silence that ended the turn. */
-static GArray *
-turn_audio (guint rate, const guint *bursts_ms, guint gap_ms)
-{
-  GArray *audio = g_array_new (FALSE, FALSE, sizeof (gint16));
-
-  add_silence (audio, rate, 300);
-  for (guint i = 0; bursts_ms[i]; i++) {
-    add_tone (audio, rate, bursts_ms[i], 300 + 100 * i);
-    add_silence (audio, rate, bursts_ms[i + 1] ? gap_ms : 500);
-  }
-  return audio;
-}
-
+/* One burst of 500 ms: a turn of one piece. */
 static GArray *
 one_burst (guint rate)
 {
-  return turn_audio (rate, (const guint[]) { 500, 0 }, 0);
-}
-
-/* @audio in 20 ms frames, at once. */
-static void
-push (Run *run, GArray *audio)
-{
-  gsize frame = run->rate / 50;
-  const gint16 *samples = (const gint16 *) audio->data;
-
-  run->inside = TRUE;
-  for (gsize i = 0; i < audio->len; i += frame)
-    stt ()->push_audio (run->session, samples + i, MIN (frame, audio->len - i));
-  run->inside = FALSE;
-}
-
-/* @audio in 20 ms frames, in real time. */
-static void
-push_paced (Run *run, GArray *audio)
-{
-  gsize frame = run->rate / 50;
-  const gint16 *samples = (const gint16 *) audio->data;
-  gint64 start = g_get_monotonic_time ();
-
-  for (gsize i = 0; i < audio->len; i += frame) {
-    gint64 due = start + (gint64) (i / frame) * 20000;
-
-    while (g_get_monotonic_time () < due)
-      iterate ();
-    run->inside = TRUE;
-    stt ()->push_audio (run->session, samples + i, MIN (frame, audio->len - i));
-    run->inside = FALSE;
-  }
+  return tb_test_stt_turn_audio (rate, (const guint[]) { 500, 0 }, 0);
 }
 
 /* ---- what the fake saw ------------------------------------------------------ */
@@ -402,17 +91,17 @@ static void
 test_happy (gconstpointer data)
 {
   guint rate = GPOINTER_TO_UINT (data);
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, rate);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, rate);
   g_autoptr(GArray) audio = one_burst (rate);
   g_autoptr(JsonObject) summary = NULL;
   const char *expected = "book an appointment for tomorrow";
 
   script ("[\"book an appointment for tomorrow\"]");
-  push_paced (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, expected);
+  tb_test_stt_push_paced (run, audio);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, expected);
   g_assert_true (run->partial_before_final);
   g_assert_cmpuint (run->partials->len, >=, 3);
   g_assert_cmpstr (g_ptr_array_index (run->partials, 0), ==, "book");
@@ -420,10 +109,10 @@ test_happy (gconstpointer data)
     g_assert_true (g_str_has_prefix (expected, g_ptr_array_index (run->partials, i)));
   g_assert_cmpuint (run->n_done + run->n_errors, ==, 0);
 
-  finish (run);
-  assert_done (run, 2);
-  g_assert_cmpstr (final (run, 1), ==, "");
-  WAIT_FOR (closed (0), 2000);
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  g_assert_cmpstr (tb_test_stt_final (run, 1), ==, "");
+  TB_TEST_STT_WAIT_FOR (closed (0), 2000);
 
   /* One connection, asking for what the plugin sends. */
   g_assert_cmpuint (n_connections (), ==, 1);
@@ -444,8 +133,8 @@ test_happy (gconstpointer data)
   /* All the audio came, at the rate the connection announced. */
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (summary, "audio_s"),
                                   (double) audio->len / rate, 1e-6);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -454,32 +143,32 @@ test_happy (gconstpointer data)
 static void
 test_two_turns (void)
 {
-  gpointer inst = instance ("vad-events=true\nsmart-format=true\n");
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, "vad-events=true\nsmart-format=true\n");
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   /* The gap is longer than utterance-end-ms: an UtteranceEnd comes. */
-  g_autoptr(GArray) first = turn_audio (8000, (const guint[]) { 500, 600, 0 }, 1100);
-  g_autoptr(GArray) second = turn_audio (8000, (const guint[]) { 400, 0 }, 0);
+  g_autoptr(GArray) first = tb_test_stt_turn_audio (8000, (const guint[]) { 500, 600, 0 }, 1100);
+  g_autoptr(GArray) second = tb_test_stt_turn_audio (8000, (const guint[]) { 400, 0 }, 0);
   g_autoptr(JsonObject) summary = NULL;
 
   script ("[\"I would like to book\",\"an appointment tomorrow\",\"yes please\"]");
-  push (run, first);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "I would like to book an appointment tomorrow");
-  push (run, second);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 2, 5000);
-  g_assert_cmpstr (final (run, 1), ==, "yes please");
-  finish (run);
-  assert_done (run, 3);
-  g_assert_cmpstr (final (run, 2), ==, "");
-  WAIT_FOR (closed (0), 2000);
+  tb_test_stt_push (run, first);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "I would like to book an appointment tomorrow");
+  tb_test_stt_push (run, second);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 2, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 1), ==, "yes please");
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 3);
+  g_assert_cmpstr (tb_test_stt_final (run, 2), ==, "");
+  TB_TEST_STT_WAIT_FOR (closed (0), 2000);
   summary = connection (0);
   g_assert_cmpstr (json_object_get_string_member (summary, "vad_events"), ==, "true");
   g_assert_cmpstr (json_object_get_string_member (summary, "smart_format"), ==, "true");
   g_assert_cmpint (json_object_get_int_member (summary, "finalizes"), ==, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -487,25 +176,25 @@ test_two_turns (void)
 static void
 test_turns_overlap (void)
 {
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 16000);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 16000);
   g_autoptr(GArray) first = one_burst (16000);
   g_autoptr(GArray) second = one_burst (16000);
 
   tb_fake_cloud_knobs (fake, ROUTE, "\"chunk_ms\":30");
   script ("[\"tomorrow\",\"at ten in the morning\"]");
-  push (run, first);
-  end_of_turn (run);
-  push (run, second);
-  end_of_turn (run);
+  tb_test_stt_push (run, first);
+  tb_test_stt_end_of_turn (run);
+  tb_test_stt_push (run, second);
+  tb_test_stt_end_of_turn (run);
   g_assert_cmpuint (run->finals->len, ==, 0);
-  WAIT_FOR (run->finals->len == 2, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "tomorrow");
-  g_assert_cmpstr (final (run, 1), ==, "at ten in the morning");
-  finish (run);
-  assert_done (run, 3);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 2, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "tomorrow");
+  g_assert_cmpstr (tb_test_stt_final (run, 1), ==, "at ten in the morning");
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 3);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -515,30 +204,30 @@ test_turns_overlap (void)
 static void
 test_covered_turn (void)
 {
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   g_autoptr(GArray) audio = g_array_new (FALSE, FALSE, sizeof (gint16));
   g_autoptr(JsonObject) summary = NULL;
   gint64 asked;
 
-  add_silence (audio, 8000, 300);
-  add_tone (audio, 8000, 500, 300);
-  add_silence (audio, 8000, 300);   /* exactly endpointing-ms */
+  tb_test_stt_add_silence (audio, 8000, 300);
+  tb_test_stt_add_tone (audio, 8000, 500, 300);
+  tb_test_stt_add_silence (audio, 8000, 300);   /* exactly endpointing-ms */
   script ("[\"no thank you\"]");
-  push (run, audio);
-  linger (100);
+  tb_test_stt_push (run, audio);
+  tb_test_stt_linger (100);
   asked = g_get_monotonic_time ();
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 3000);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 3000);
   g_assert_cmpint (g_get_monotonic_time () - asked, <, 500000);
-  g_assert_cmpstr (final (run, 0), ==, "no thank you");
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "no thank you");
   summary = connection (0);
   g_assert_cmpint (json_object_get_int_member (summary, "finalizes"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (summary, "results"), ==, 4);
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -548,30 +237,30 @@ test_covered_turn (void)
 static void
 test_unanswered_finalize (void)
 {
-  gpointer inst = instance ("first-byte-timeout-ms=4000\n");
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, "first-byte-timeout-ms=4000\n");
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   g_autoptr(GArray) audio = g_array_new (FALSE, FALSE, sizeof (gint16));
   gint64 asked, took;
 
-  add_silence (audio, 8000, 300);
-  add_tone (audio, 8000, 500, 300);
-  add_silence (audio, 8000, 350);   /* endpointing-ms and 50 ms */
+  tb_test_stt_add_silence (audio, 8000, 300);
+  tb_test_stt_add_tone (audio, 8000, 500, 300);
+  tb_test_stt_add_silence (audio, 8000, 350);   /* endpointing-ms and 50 ms */
   script ("[\"at ten\"]");
-  push (run, audio);
-  linger (100);
+  tb_test_stt_push (run, audio);
+  tb_test_stt_linger (100);
   asked = g_get_monotonic_time ();
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 3000);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 3000);
   took = g_get_monotonic_time () - asked;
   g_assert_cmpint (took, >=, 900000);
   g_assert_cmpint (took, <, 2000000);
-  g_assert_cmpstr (final (run, 0), ==, "at ten");
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "at ten");
   g_assert_cmpint (summary_int (0, "finalizes"), ==, 1);
   g_assert_cmpint (summary_int (0, "results"), ==, 3);
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -579,17 +268,17 @@ test_unanswered_finalize (void)
 static void
 test_empty_turn (void)
 {
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
 
-  end_of_turn (run);
+  tb_test_stt_end_of_turn (run);
   g_assert_cmpuint (run->finals->len, ==, 0);
-  WAIT_FOR (run->finals->len == 1, 2000);
-  g_assert_cmpstr (final (run, 0), ==, "");
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 2000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "");
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -598,26 +287,26 @@ test_empty_turn (void)
 static void
 test_keepalive (void)
 {
-  gpointer inst = instance ("keepalive-s=1\n");
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, "keepalive-s=1\n");
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   g_autoptr(GArray) audio = one_burst (8000);
   g_autoptr(JsonObject) summary = NULL;
   JsonArray *messages;
 
   script ("[\"hello\",\"goodbye\"]");
-  push (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  linger (2600);
+  tb_test_stt_push (run, audio);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+  tb_test_stt_linger (2600);
   g_assert_cmpint (summary_int (0, "keepalives"), >=, 2);
   g_assert_cmpint (summary_int (0, "keepalives"), <=, 3);
-  push (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 2, 5000);
-  g_assert_cmpstr (final (run, 1), ==, "goodbye");
-  finish (run);
-  assert_done (run, 3);
-  WAIT_FOR (closed (0), 2000);
+  tb_test_stt_push (run, audio);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 2, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 1), ==, "goodbye");
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 3);
+  TB_TEST_STT_WAIT_FOR (closed (0), 2000);
 
   /* The KeepAlives came in the silence between the turns only. */
   summary = connection (0);
@@ -629,8 +318,8 @@ test_keepalive (void)
       g_assert_cmpfloat_with_epsilon (json_object_get_double_member (message, "at_s"),
                                       (double) audio->len / 8000, 1e-6);
   }
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -638,19 +327,19 @@ test_keepalive (void)
 static void
 test_finish_flushes (void)
 {
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 16000);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 16000);
   g_autoptr(GArray) audio = one_burst (16000);
 
   script ("[\"I need to cancel my appointment\"]");
-  push (run, audio);
-  finish (run);
-  assert_done (run, 1);
-  g_assert_cmpstr (final (run, 0), ==, "I need to cancel my appointment");
+  tb_test_stt_push (run, audio);
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 1);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "I need to cancel my appointment");
   g_assert_cmpint (summary_int (0, "finalizes"), ==, 0);
   g_assert_cmpint (summary_int (0, "close_streams"), ==, 1);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -660,22 +349,22 @@ test_finish_flushes (void)
 static void
 test_reconnect (void)
 {
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
-  g_autoptr(GArray) audio = turn_audio (8000, (const guint[]) { 600, 600, 0 }, 500);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
+  g_autoptr(GArray) audio = tb_test_stt_turn_audio (8000, (const guint[]) { 600, 600, 0 }, 500);
   g_autoptr(JsonObject) dropped = NULL, second = NULL;
 
   /* Results of the first piece: 3 interims and a final; the first
    * interim of the second piece is the 5th. */
   tb_fake_cloud_knobs (fake, ROUTE, "\"drop_after\":5,\"times\":1");
   script ("[\"book an appointment\",\"for tomorrow\",\"book an appointment\",\"for tomorrow\"]");
-  push_paced (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "book an appointment for tomorrow");
-  finish (run);
-  assert_done (run, 2);
-  WAIT_FOR (n_connections () == 2 && closed (1), 2000);
+  tb_test_stt_push_paced (run, audio);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "book an appointment for tomorrow");
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  TB_TEST_STT_WAIT_FOR (n_connections () == 2 && closed (1), 2000);
   dropped = connection (0);
   g_assert_true (json_object_get_boolean_member (dropped, "dropped"));
   g_assert_cmpint (json_object_get_int_member (dropped, "results"), ==, 5);
@@ -685,90 +374,115 @@ test_reconnect (void)
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (second, "audio_s"),
                                   (double) audio->len / 8000, 1e-6);
   g_assert_cmpint (json_object_get_int_member (second, "finalizes"), ==, 1);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
-/* Every connection drops: after reconnect-attempts, error(). */
-static void
-test_reconnect_fails (void)
-{
-  gpointer inst = instance ("reconnect-attempts=1\n");
-  Run *run = run_new (inst, 8000);
-  g_autoptr(GArray) audio = one_burst (8000);
+/* A fault of the fake's and what the session makes of it: the turn
+ * transcribed after all (@final), or one error (@code, @message). */
+typedef struct {
+  const char *path;
+  const char *lines;          /* the instance's settings */
+  const char *knobs;
+  const char *items;          /* the script; NULL: the caller says nothing */
+  guint rate;
+  gboolean paced;             /* the caller speaks in real time: partials come first */
+  const char *final;          /* NULL: the session ends with an error */
+  int code;
+  const char *message;
+  guint n_connections;        /* 0: not checked */
+  guint min_ms;               /* the final comes this long after the start at least */
+  guint max_ms;               /* the error within this long of it (0: not checked) */
+} Fault;
 
-  tb_fake_cloud_knobs (fake, ROUTE, "\"drop_after\":1");
-  script ("[\"one\",\"two\",\"three\"]");
-  push (run, audio);
-  end_of_turn (run);
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED, "reconnections failed", 5000);
-  g_assert_cmpuint (n_connections (), ==, 2);
-  g_assert_cmpuint (run->finals->len, ==, 0);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+static const Fault faults[] = {
+  /* Every connection drops: after reconnect-attempts, error(). */
+  { "/stt/deepgram/reconnect-fails", "reconnect-attempts=1\n", "\"drop_after\":1",
+    "[\"one\",\"two\",\"three\"]", 8000, FALSE, NULL,
+    TB_PLUGIN_ERROR_FAILED, "reconnections failed", 2, 0, 0 },
+  /* Audio pushed while the handshake is answered slowly is sent once the
+   * connection is open. */
+  { "/stt/deepgram/slow-handshake", NULL, "\"first_byte_ms\":400",
+    "[\"what are your opening hours\"]", 8000, FALSE, "what are your opening hours",
+    0, NULL, 0, 400, 0 },
+  /* No answer to the handshake within first-byte-timeout-ms. */
+  { "/stt/deepgram/handshake-timeout", "first-byte-timeout-ms=300\n", "\"first_byte_ms\":3000",
+    NULL, 8000, FALSE, NULL,
+    TB_PLUGIN_ERROR_TIMEOUT, "no answer to the connection request within 300 ms", 0, 0, 1000 },
+  /* Results slowed down: the final still comes, after the partials. */
+  { "/stt/deepgram/slow-results", NULL, "\"chunk_ms\":100",
+    "[\"can I speak to a doctor\"]", 16000, TRUE, "can I speak to a doctor",
+    0, NULL, 0, 0, 0 },
+  /* 429 with Retry-After before anything was said: retried after it. */
+  { "/stt/deepgram/rate-limited", NULL, "\"status\":429,\"retry_after_s\":1,\"times\":1",
+    "[\"goodbye\"]", 8000, FALSE, "goodbye", 0, NULL, 2, 1000, 0 },
+  /* 429 every time: the error says so once max-retries are used. */
+  { "/stt/deepgram/rate-limited-always", "max-retries=1\n", "\"status\":429,\"retry_after_s\":0",
+    NULL, 8000, FALSE, NULL,
+    TB_PLUGIN_ERROR_RATE_LIMITED, "provider Deepgram rate limited the request (429)", 2, 0, 0 },
+  /* A message that is not JSON: a protocol error. */
+  { "/stt/deepgram/malformed", NULL, "\"malformed_at\":1",
+    "[\"at ten in the morning\"]", 8000, FALSE, NULL,
+    TB_PLUGIN_ERROR_PROTOCOL, "not a JSON object", 0, 0, 0 },
+};
+
+/* 500 (503) once is retried; 500 each time ends the session with its
+ * message. */
+static const Fault server_error_once = {
+  NULL, "max-retries=1\n", "\"status\":503,\"times\":1", "[\"yes\"]", 8000, FALSE, "yes",
+  0, NULL, 0, 0, 0
+}, server_error_always = {
+  NULL, "max-retries=1\n", "\"status\":500", NULL, 8000, FALSE, NULL, TB_PLUGIN_ERROR_FAILED,
+  "provider Deepgram answered 500 Internal Server Error: An internal server error occurred",
+  2, 0, 0
+};
+
+static void
+test_fault (gconstpointer data)
+{
+  const Fault *fault = data;
+  gpointer inst = tb_test_stt_instance_new (stt, fault->lines);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, fault->rate);
+  g_autoptr(GArray) audio = one_burst (fault->rate);
+
+  tb_fake_cloud_knobs (fake, ROUTE, fault->knobs);
+  if (fault->items) {
+    script (fault->items);
+    if (fault->paced)
+      tb_test_stt_push_paced (run, audio);
+    else
+      tb_test_stt_push (run, audio);
+    tb_test_stt_end_of_turn (run);
+  }
+  if (fault->final) {
+    TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+    g_assert_cmpint (g_get_monotonic_time () - run->started_us, >=, fault->min_ms * 1000);
+    g_assert_cmpstr (tb_test_stt_final (run, 0), ==, fault->final);
+    if (fault->paced)
+      g_assert_true (run->partial_before_final);
+  } else {
+    tb_test_stt_assert_error (run, TB_PLUGIN_ERROR, fault->code, fault->message, 5000);
+    if (fault->max_ms)
+      g_assert_cmpint (run->terminal_us - run->started_us, <, fault->max_ms * 1000);
+    g_assert_cmpuint (run->finals->len, ==, 0);
+  }
+  if (fault->n_connections)
+    g_assert_cmpuint (n_connections (), ==, fault->n_connections);
+  if (fault->final) {
+    tb_test_stt_finish (run);
+    tb_test_stt_assert_done (run, 2);
+  }
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
-/* Audio pushed while the handshake is answered slowly is sent once the
- * connection is open. */
 static void
-test_slow_handshake (void)
+test_server_error (void)
 {
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
-  g_autoptr(GArray) audio = one_burst (8000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"first_byte_ms\":400");
-  script ("[\"what are your opening hours\"]");
-  push (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpint (g_get_monotonic_time () - run->started_us, >=, 400000);
-  g_assert_cmpstr (final (run, 0), ==, "what are your opening hours");
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
-}
-
-/* No answer to the handshake within first-byte-timeout-ms. */
-static void
-test_handshake_timeout (void)
-{
-  gpointer inst = instance ("first-byte-timeout-ms=300\n");
-  Run *run = run_new (inst, 8000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"first_byte_ms\":3000");
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
-                "no answer to the connection request within 300 ms", 3000);
-  g_assert_cmpint (run->terminal_us - run->started_us, <, 1000000);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
-}
-
-/* Results slowed down: the final still comes, after the partials. */
-static void
-test_slow_results (void)
-{
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 16000);
-  g_autoptr(GArray) audio = one_burst (16000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"chunk_ms\":100");
-  script ("[\"can I speak to a doctor\"]");
-  push_paced (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "can I speak to a doctor");
-  g_assert_true (run->partial_before_final);
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
+  test_fault (&server_error_once);
+  test_fault (&server_error_always);
 }
 
 /* A wrong key: the handshake is refused with 401. */
@@ -776,108 +490,24 @@ static void
 test_bad_key (void)
 {
   gpointer inst;
-  Run *run;
+  TbTestSttRun *run;
   g_autoptr(JsonArray) violations = NULL;
 
   g_setenv ("TB_TEST_WRONG_KEY", "sk-wrong", TRUE);
-  inst = instance ("api-key-env=TB_TEST_WRONG_KEY\n");
-  run = run_new (inst, 8000);
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_AUTH,
-                "invalid API key for provider Deepgram (401: Invalid credentials.)", 3000);
+  inst = tb_test_stt_instance_new (stt, "api-key-env=TB_TEST_WRONG_KEY\n");
+  run = tb_test_stt_run_new (stt, inst, 8000);
+  tb_test_stt_assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_AUTH,
+                            "invalid API key for provider Deepgram (401: Invalid credentials.)",
+                            3000);
   g_assert_null (strstr (run->error->message, "sk-wrong"));
   g_assert_cmpuint (n_connections (), ==, 1);
   violations = tb_fake_cloud_violations (fake);
   g_assert_cmpuint (json_array_get_length (violations), ==, 1);
   g_assert_true (tb_test_contains (json_array_get_string_element (violations, 0),
                                    "Authorization"));
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   tb_fake_cloud_reset (fake);
-}
-
-/* 429 with Retry-After before anything was said: retried after it. */
-static void
-test_rate_limited (void)
-{
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
-  g_autoptr(GArray) audio = one_burst (8000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"status\":429,\"retry_after_s\":1,\"times\":1");
-  script ("[\"goodbye\"]");
-  push (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "goodbye");
-  g_assert_cmpint (g_get_monotonic_time () - run->started_us, >=, 1000000);
-  g_assert_cmpuint (n_connections (), ==, 2);
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
-}
-
-/* 429 every time: the error says so once max-retries are used. */
-static void
-test_rate_limited_always (void)
-{
-  gpointer inst = instance ("max-retries=1\n");
-  Run *run = run_new (inst, 8000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"status\":429,\"retry_after_s\":0");
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_RATE_LIMITED,
-                "provider Deepgram rate limited the request (429)", 5000);
-  g_assert_cmpuint (n_connections (), ==, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
-}
-
-/* 500 once is retried; 500 each time ends the session with its message. */
-static void
-test_server_error (void)
-{
-  gpointer inst = instance ("max-retries=1\n");
-  Run *run = run_new (inst, 8000);
-  g_autoptr(GArray) audio = one_burst (8000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"status\":503,\"times\":1");
-  script ("[\"yes\"]");
-  push (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "yes");
-  run_free (run);
-  fake_clean ();
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"status\":500");
-  run = run_new (inst, 8000);
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED,
-                "provider Deepgram answered 500 Internal Server Error: An internal server "
-                "error occurred", 5000);
-  g_assert_cmpuint (n_connections (), ==, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
-}
-
-/* A message that is not JSON: a protocol error. */
-static void
-test_malformed (void)
-{
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
-  g_autoptr(GArray) audio = one_burst (8000);
-
-  tb_fake_cloud_knobs (fake, ROUTE, "\"malformed_at\":1");
-  script ("[\"at ten in the morning\"]");
-  push (run, audio);
-  end_of_turn (run);
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_PROTOCOL, "not a JSON object", 5000);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
-  fake_clean ();
 }
 
 /* The service takes the audio and says nothing: Finalize unanswered
@@ -885,24 +515,24 @@ test_malformed (void)
 static void
 test_stall (void)
 {
-  gpointer inst = instance ("first-byte-timeout-ms=500\n");
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, "first-byte-timeout-ms=500\n");
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   g_autoptr(GArray) audio = one_burst (8000);
   gint64 asked;
 
   tb_fake_cloud_knobs (fake, ROUTE, "\"stall\":true");
   script ("[\"hello\"]");
-  push (run, audio);
-  linger (200);
-  end_of_turn (run);
+  tb_test_stt_push (run, audio);
+  tb_test_stt_linger (200);
+  tb_test_stt_end_of_turn (run);
   asked = g_get_monotonic_time ();
-  assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
-                "no answer to Finalize within 500 ms", 3000);
+  tb_test_stt_assert_error (run, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
+                            "no answer to Finalize within 500 ms", 3000);
   g_assert_cmpint (run->terminal_us - asked, >=, 450000);
   g_assert_cmpint (run->terminal_us - asked, <, 1500000);
   g_assert_cmpuint (run->finals->len, ==, 0);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -912,25 +542,25 @@ static void
 test_cancel (gconstpointer data)
 {
   gboolean before = GPOINTER_TO_UINT (data);
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   g_autoptr(GArray) audio = one_burst (8000);
 
   script ("[\"I would like to book an appointment\"]");
   if (!before) {
     g_array_set_size (audio, audio->len / 2);
-    push_paced (run, audio);
-    WAIT_FOR (run->partials->len > 0, 3000);
+    tb_test_stt_push_paced (run, audio);
+    TB_TEST_STT_WAIT_FOR (run->partials->len > 0, 3000);
   }
   g_cancellable_cancel (run->cancellable);
-  end_of_turn (run);
-  finish (run);
-  assert_error (run, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", 2000);
-  linger (300);
+  tb_test_stt_end_of_turn (run);
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_error (run, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", 2000);
+  tb_test_stt_linger (300);
   g_assert_cmpuint (run->finals->len, ==, 0);
   g_assert_cmpuint (run->n_after_end, ==, 0);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -939,8 +569,8 @@ static void
 test_free_midway (gconstpointer data)
 {
   gboolean connected = GPOINTER_TO_UINT (data);
-  gpointer inst = instance (NULL);
-  Run *run = run_new (inst, 16000);
+  gpointer inst = tb_test_stt_instance_new (stt, NULL);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 16000);
   g_autoptr(GArray) audio = one_burst (16000);
   guint calls;
 
@@ -948,18 +578,18 @@ test_free_midway (gconstpointer data)
   tb_fake_cloud_knobs (fake, ROUTE, "\"chunk_ms\":200");
   script ("[\"no thank you\"]");
   if (connected)
-    WAIT_FOR (n_connections () == 1, 2000);
-  push (run, audio);
-  end_of_turn (run);
+    TB_TEST_STT_WAIT_FOR (n_connections () == 1, 2000);
+  tb_test_stt_push (run, audio);
+  tb_test_stt_end_of_turn (run);
   if (connected)
-    linger (20);
+    tb_test_stt_linger (20);
   calls = run->partials->len;
-  stt ()->session_free (g_steal_pointer (&run->session));
-  linger (500);
+  tb_test_stt_vtable (stt)->session_free (g_steal_pointer (&run->session));
+  tb_test_stt_linger (500);
   g_assert_cmpuint (run->partials->len, ==, calls);
   g_assert_cmpuint (run->finals->len + run->n_done + run->n_errors, ==, 0);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
@@ -971,21 +601,23 @@ test_bad_settings (void)
     { "base-url=ftp://api.deepgram.com\n", "is not an http://, https://, ws:// or wss:// URL" },
     { "model=\n", "model must be set" },
   };
-  gpointer inst = instance ("endpointing-ms=0\nutterance-end-ms=0\ninterim-results=false\n");
+  gpointer inst = tb_test_stt_instance_new (stt, "endpointing-ms=0\nutterance-end-ms=0\n"
+                                            "interim-results=false\n");
   TbSttParams params = { .sample_rate = 4000 };
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (tb_settings_check_keys (plugin ()->desc->config_keys, NULL));
+  g_assert_true (tb_settings_check_keys (tb_test_stt_desc (stt)->config_keys, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) local = NULL;
 
-    g_assert_null (instance_new (cases[i].lines, &local));
+    g_assert_null (tb_test_stt_instance_try (stt, cases[i].lines, &local));
     g_assert_nonnull (local);
     g_assert_true (tb_test_contains (local->message, cases[i].message));
   }
-  g_assert_null (stt ()->session_new (inst, &params, &callbacks, NULL, NULL, &error));
+  g_assert_null (tb_test_stt_vtable (stt)->session_new (inst, &params, &tb_test_stt_callbacks, NULL,
+                                                        NULL, &error));
   g_assert_true (tb_test_contains (error->message, "4000 Hz"));
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_instance_free (stt, inst);
 }
 
 /* Endpointing off, no interim results: no partials, the turn is what
@@ -993,17 +625,18 @@ test_bad_settings (void)
 static void
 test_no_interim (void)
 {
-  gpointer inst = instance ("endpointing-ms=0\nutterance-end-ms=0\ninterim-results=false\n"
-                            "language=de-DE\nmodel=nova-2-phonecall\n");
-  Run *run = run_new (inst, 8000);
+  gpointer inst = tb_test_stt_instance_new (stt, "endpointing-ms=0\nutterance-end-ms=0\n"
+                                            "interim-results=false\n"
+                                            "language=de-DE\nmodel=nova-2-phonecall\n");
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 8000);
   g_autoptr(GArray) audio = one_burst (8000);
   g_autoptr(JsonObject) summary = NULL;
 
   script ("[\"guten Tag\"]");
-  push (run, audio);
-  end_of_turn (run);
-  WAIT_FOR (run->finals->len == 1, 5000);
-  g_assert_cmpstr (final (run, 0), ==, "guten Tag");
+  tb_test_stt_push (run, audio);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "guten Tag");
   g_assert_cmpuint (run->partials->len, ==, 0);
   summary = connection (0);
   g_assert_cmpstr (json_object_get_string_member (summary, "endpointing"), ==, "false");
@@ -1011,29 +644,27 @@ test_no_interim (void)
   g_assert_cmpstr (json_object_get_string_member (summary, "language"), ==, "de-DE");
   g_assert_cmpstr (json_object_get_string_member (summary, "model"), ==, "nova-2-phonecall");
   g_assert_false (json_object_has_member (summary, "utterance_end_ms"));
-  finish (run);
-  assert_done (run, 2);
-  run_free (run);
-  plugin ()->desc->instance_free (inst);
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
   fake_clean ();
 }
 
 /* ---- set-up -------------------------------------------------------------------- */
 
-static void
-load_plugin (void)
-{
-  registry = tb_test_shipped_registry_new ((const char *const[]) { "stt-deepgram", NULL }, &plugin_dir);
-}
-
 int
 main (int argc, char **argv)
 {
+  g_autofree char *defaults = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  load_plugin ();
+  stt = tb_test_stt_new ("stt-deepgram", "deepgram");
   fake = tb_fake_cloud_start ();
+  defaults = g_strdup_printf ("base-url=%s\napi-key-env=" TB_FAKE_API_KEY_ENV "\n",
+                              tb_fake_cloud_url (fake));
+  tb_test_stt_set_defaults (stt, defaults);
   context = g_main_context_new ();
   g_main_context_push_thread_default (context);
 
@@ -1048,15 +679,10 @@ main (int argc, char **argv)
   g_test_add_func ("/stt/deepgram/keepalive", test_keepalive);
   g_test_add_func ("/stt/deepgram/finish-flushes", test_finish_flushes);
   g_test_add_func ("/stt/deepgram/reconnect", test_reconnect);
-  g_test_add_func ("/stt/deepgram/reconnect-fails", test_reconnect_fails);
-  g_test_add_func ("/stt/deepgram/slow-handshake", test_slow_handshake);
-  g_test_add_func ("/stt/deepgram/handshake-timeout", test_handshake_timeout);
-  g_test_add_func ("/stt/deepgram/slow-results", test_slow_results);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    g_test_add_data_func (faults[i].path, &faults[i], test_fault);
   g_test_add_func ("/stt/deepgram/bad-key", test_bad_key);
-  g_test_add_func ("/stt/deepgram/rate-limited", test_rate_limited);
-  g_test_add_func ("/stt/deepgram/rate-limited-always", test_rate_limited_always);
   g_test_add_func ("/stt/deepgram/server-error", test_server_error);
-  g_test_add_func ("/stt/deepgram/malformed", test_malformed);
   g_test_add_func ("/stt/deepgram/stall", test_stall);
   g_test_add_data_func ("/stt/deepgram/cancel-midway", GUINT_TO_POINTER (FALSE), test_cancel);
   g_test_add_data_func ("/stt/deepgram/cancel-before", GUINT_TO_POINTER (TRUE), test_cancel);
@@ -1070,8 +696,6 @@ main (int argc, char **argv)
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   tb_fake_cloud_stop (fake);
-  tb_plugin_registry_free (registry);
-  tb_test_remove_tree (plugin_dir);
-  g_free (plugin_dir);
+  tb_test_stt_free (stt);
   return status;
 }
