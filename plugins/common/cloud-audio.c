@@ -449,6 +449,21 @@ tb_cloud_text_is_blank (const char *text)
   return TRUE;
 }
 
+gboolean
+tb_cloud_speech_finish_if_blank (TbCloudSpeech *speech, const char *text)
+{
+  if (!tb_cloud_text_is_blank (text))
+    return FALSE;
+  tb_cloud_speech_finish (speech, NULL);
+  return TRUE;
+}
+
+const char *
+tb_cloud_speech_voice (const TbTtsRequest *request, const char *fallback)
+{
+  return request->voice && *request->voice ? request->voice : fallback;
+}
+
 GBytes *
 tb_cloud_json_body (JsonBuilder *builder)
 {

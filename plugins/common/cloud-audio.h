@@ -79,6 +79,13 @@ void tb_cloud_speech_set_auth_words (TbCloudSpeech *speech, const char *words);
 /* TRUE when @text has nothing to say (NULL, empty, or blanks only). */
 gboolean tb_cloud_text_is_blank (const char *text);
 
+/* When @text has nothing to say, ends @speech with done() (asking the
+ * provider nothing) and returns TRUE. */
+gboolean tb_cloud_speech_finish_if_blank (TbCloudSpeech *speech, const char *text);
+
+/* The voice @request names, or @fallback (the configured one). */
+const char *tb_cloud_speech_voice (const TbTtsRequest *request, const char *fallback);
+
 /* @builder's root as the bytes of a request body. */
 GBytes *tb_cloud_json_body (JsonBuilder *builder);
 

@@ -196,3 +196,20 @@ tb_cloud_client_status_error (TbCloudClient *client, guint status, GBytes *body)
                       client->provider, status, reason ? reason : "",
                       excerpt ? ": " : "", excerpt ? excerpt : "");
 }
+
+GSource *
+tb_cloud_source_attach (GSource *source, GSourceFunc func, gpointer data, GMainContext *context)
+{
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, context ? context : g_main_context_get_thread_default ());
+  return source;
+}
+
+void
+tb_cloud_source_clear (GSource **source)
+{
+  if (*source) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}

@@ -133,4 +133,14 @@ void tb_cloud_request_fail (TbCloudRequest *request, GError *error);
 /* The response's headers (valid from the first chunk()). */
 SoupMessageHeaders *tb_cloud_request_response_headers (TbCloudRequest *request);
 
+/* ---- timers and idles ------------------------------------------------------ */
+
+/* Attaches @source, calling @func (@data), to @context (NULL: the thread's
+ * default context); returns it with the reference the caller keeps. */
+GSource *tb_cloud_source_attach (GSource *source, GSourceFunc func, gpointer data,
+                                 GMainContext *context);
+
+/* Destroys *@source and drops the reference, when there is one. */
+void tb_cloud_source_clear (GSource **source);
+
 G_END_DECLS

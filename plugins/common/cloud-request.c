@@ -53,13 +53,10 @@ request_ref (TbCloudRequest *request)
   return request;
 }
 
-static void
-clear_source (GSource **source)
+static GSource *
+timer_new (guint ms, GSourceFunc func, TbCloudRequest *request)
 {
-  if (*source) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
+  return tb_cloud_source_attach (g_timeout_source_new (ms), func, request, NULL);
 }
 
 /* Drops what the current attempt holds; its callbacks still pending see
@@ -67,9 +64,9 @@ clear_source (GSource **source)
 static void
 attempt_clear (TbCloudRequest *request)
 {
-  clear_source (&request->connect_source);
-  clear_source (&request->first_byte_source);
-  clear_source (&request->retry_source);
+  tb_cloud_source_clear (&request->connect_source);
+  tb_cloud_source_clear (&request->first_byte_source);
+  tb_cloud_source_clear (&request->retry_source);
   request->attempt++;
   if (request->msg)
     g_signal_handlers_disconnect_by_data (request->msg, request);
@@ -88,8 +85,8 @@ request_unref (TbCloudRequest *request)
   if (--request->refs > 0)
     return;
   attempt_clear (request);
-  clear_source (&request->cancel_source);
-  clear_source (&request->total_source);
+  tb_cloud_source_clear (&request->cancel_source);
+  tb_cloud_source_clear (&request->total_source);
   g_clear_object (&request->cancellable);
   g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request->method);
@@ -134,8 +131,8 @@ request_end (TbCloudRequest *request, const GError *error)
     return;
   request->ended = TRUE;
   attempt_clear (request);
-  clear_source (&request->cancel_source);
-  clear_source (&request->total_source);
+  tb_cloud_source_clear (&request->cancel_source);
+  tb_cloud_source_clear (&request->total_source);
   if (error)
     g_debug ("%s %s: %s", request->method, request->url, error->message);
   if (error)
@@ -171,9 +168,7 @@ attempt_failed (TbCloudRequest *request, GError *error, gboolean retryable, guin
     g_debug ("%s %s: %s; retrying in %u ms", request->method, request->url, error->message,
              wait_ms);
     attempt_clear (request);
-    request->retry_source = g_timeout_source_new (wait_ms);
-    g_source_set_callback (request->retry_source, retry_now, request, NULL);
-    g_source_attach (request->retry_source, g_main_context_get_thread_default ());
+    request->retry_source = timer_new (wait_ms, retry_now, request);
     return;
   }
   request_end (request, error);
@@ -226,16 +221,6 @@ on_cancelled (GCancellable *cancellable, gpointer data)
 
   request_end (request, error);
   return G_SOURCE_REMOVE;
-}
-
-static GSource *
-timer_new (guint ms, GSourceFunc func, TbCloudRequest *request)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, request, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
 }
 
 /* Seconds of a Retry-After header (delta-seconds or an HTTP date), 1 when
@@ -344,8 +329,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
     return;
   }
   request_unref (request);
-  clear_source (&request->connect_source);
-  clear_source (&request->first_byte_source);
+  tb_cloud_source_clear (&request->connect_source);
+  tb_cloud_source_clear (&request->first_byte_source);
   if (!stream) {
     attempt_failed (request,
                     g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED,
@@ -370,7 +355,7 @@ on_wrote_headers (SoupMessage *msg, gpointer data)
 
   /* Connected (or on a connection reused): the connect deadline is met. */
   if (request->msg == msg)
-    clear_source (&request->connect_source);
+    tb_cloud_source_clear (&request->connect_source);
 }
 
 static void
@@ -443,15 +428,12 @@ tb_cloud_request_start (TbCloudClient *client, const char *method, const char *p
   request->total_source = timer_new (client->timeout_ms, on_total_timeout, request);
   if (cancellable) {
     request->cancellable = g_object_ref (cancellable);
-    request->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (request->cancel_source, G_SOURCE_FUNC (on_cancelled), request, NULL);
-    g_source_attach (request->cancel_source, g_main_context_get_thread_default ());
+    request->cancel_source = tb_cloud_source_attach (g_cancellable_source_new (cancellable),
+                                                     G_SOURCE_FUNC (on_cancelled), request, NULL);
   }
   /* The first attempt starts from an idle, so that nothing (not even a bad
    * URL's error) is called back from inside this function. */
-  idle = g_idle_source_new ();
-  g_source_set_callback (idle, on_start, request_ref (request), NULL);
-  g_source_attach (idle, g_main_context_get_thread_default ());
+  idle = tb_cloud_source_attach (g_idle_source_new (), on_start, request_ref (request), NULL);
   g_source_unref (idle);
   return request;
 }

@@ -44,7 +44,6 @@ struct _TbSttSession {
 /* dg-session.c */
 TbSttSession *dg_session_ref (TbSttSession *session);
 void dg_session_unref (TbSttSession *session);
-void dg_clear_source (GSource **source);
 /* A timeout source on the session's context calling @func (@session). */
 GSource *dg_session_timer (TbSttSession *session, gint64 ms, GSourceFunc func);
 /* Ends the session with error(@error), once. */

@@ -41,23 +41,11 @@ dg_session_unref (TbSttSession *session)
   g_free (session);
 }
 
-void
-dg_clear_source (GSource **source)
-{
-  if (*source) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
-}
-
 GSource *
 dg_session_timer (TbSttSession *session, gint64 ms, GSourceFunc func)
 {
-  GSource *source = g_timeout_source_new ((guint) CLAMP (ms, 0, G_MAXUINT));
-
-  g_source_set_callback (source, func, session, NULL);
-  g_source_attach (source, session->context);
-  return source;
+  return tb_cloud_source_attach (g_timeout_source_new ((guint) CLAMP (ms, 0, G_MAXUINT)), func,
+                                 session, session->context);
 }
 
 /* No callback may follow. */
@@ -66,9 +54,9 @@ teardown (TbSttSession *session)
 {
   session->ended = TRUE;
   dg_stream_close (session);
-  dg_clear_source (&session->answer_timer);
-  dg_clear_source (&session->deliver_idle);
-  dg_clear_source (&session->cancel_source);
+  tb_cloud_source_clear (&session->answer_timer);
+  tb_cloud_source_clear (&session->deliver_idle);
+  tb_cloud_source_clear (&session->cancel_source);
 }
 
 void
@@ -147,28 +135,27 @@ dg_session_finish_complete (TbSttSession *session)
 
 /* ---- waiting for answers ------------------------------------------------- */
 
+/* What the session waited for did not come: "@what within N ms@after". */
+static gboolean
+answer_timed_out (TbSttSession *session, const char *what, const char *after)
+{
+  g_clear_pointer (&session->answer_timer, g_source_unref);
+  dg_session_fail_with (session, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
+                        "provider Deepgram: %s within %u ms%s", what,
+                        session->config->client.first_byte_timeout_ms, after);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_close_timeout (gpointer data)
 {
-  TbSttSession *session = data;
-
-  g_clear_pointer (&session->answer_timer, g_source_unref);
-  dg_session_fail_with (session, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
-                        "provider Deepgram: the stream did not end within %u ms of CloseStream",
-                        session->config->client.first_byte_timeout_ms);
-  return G_SOURCE_REMOVE;
+  return answer_timed_out (data, "the stream did not end", " of CloseStream");
 }
 
 static gboolean
 on_answer_timeout (gpointer data)
 {
-  TbSttSession *session = data;
-
-  g_clear_pointer (&session->answer_timer, g_source_unref);
-  dg_session_fail_with (session, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
-                        "provider Deepgram: no answer to Finalize within %u ms",
-                        session->config->client.first_byte_timeout_ms);
-  return G_SOURCE_REMOVE;
+  return answer_timed_out (data, "no answer to Finalize", "");
 }
 
 /* Deepgram does not promise an answer to Finalize when little audio was
@@ -200,7 +187,7 @@ dg_session_arm_answer_timer (TbSttSession *session)
   gint64 now = g_get_monotonic_time ();
   DgTurn *head = dg_turns_head (&session->turns);
 
-  dg_clear_source (&session->answer_timer);
+  tb_cloud_source_clear (&session->answer_timer);
   if (!dg_stream_is_open (session))
     return;
   if (session->close_sent) {
@@ -293,9 +280,9 @@ dg_session_new (DgConfig *config, const char *url, guint rate, const TbSttCallba
   dg_turns_init (&session->turns, rate, MAX_KEPT_S);
   if (cancellable) {
     session->cancellable = g_object_ref (cancellable);
-    session->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (session->cancel_source, G_SOURCE_FUNC (on_cancelled), session, NULL);
-    g_source_attach (session->cancel_source, session->context);
+    session->cancel_source = tb_cloud_source_attach (g_cancellable_source_new (cancellable),
+                                                     G_SOURCE_FUNC (on_cancelled), session,
+                                                     session->context);
   }
   dg_stream_connect (session);
   return session;
@@ -320,11 +307,9 @@ dg_session_end_of_turn (TbSttSession *session)
   dg_session_arm_answer_timer (session);
   /* A turn without audio, or covered already, is complete at once: its
    * final() comes from an idle, never from inside this function. */
-  if (!session->deliver_idle) {
-    session->deliver_idle = g_idle_source_new ();
-    g_source_set_callback (session->deliver_idle, on_deliver_idle, session, NULL);
-    g_source_attach (session->deliver_idle, session->context);
-  }
+  if (!session->deliver_idle)
+    session->deliver_idle = tb_cloud_source_attach (g_idle_source_new (), on_deliver_idle, session,
+                                                    session->context);
 }
 
 void

@@ -38,15 +38,15 @@ drop_handshake (TbSttSession *session, gboolean abort)
   if (session->handshake)
     g_signal_handlers_disconnect_by_data (session->handshake, session);
   g_clear_object (&session->handshake);
-  dg_clear_source (&session->connect_timer);
+  tb_cloud_source_clear (&session->connect_timer);
 }
 
 /* Forgets the connection; an open one is closed by its last reference. */
 static void
 drop_connection (TbSttSession *session)
 {
-  dg_clear_source (&session->keepalive_timer);
-  dg_clear_source (&session->answer_timer);
+  tb_cloud_source_clear (&session->keepalive_timer);
+  tb_cloud_source_clear (&session->answer_timer);
   if (session->ws) {
     g_signal_handlers_disconnect_by_data (session->ws, session);
     g_clear_object (&session->ws);
@@ -61,7 +61,7 @@ dg_stream_close (TbSttSession *session)
   session->attempt++;
   drop_handshake (session, TRUE);
   drop_connection (session);
-  dg_clear_source (&session->retry_timer);
+  tb_cloud_source_clear (&session->retry_timer);
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -156,7 +156,7 @@ arm_keepalive (TbSttSession *session)
 {
   gint64 due = session->last_send_us + (gint64) session->config->keepalive_s * G_USEC_PER_SEC;
 
-  dg_clear_source (&session->keepalive_timer);
+  tb_cloud_source_clear (&session->keepalive_timer);
   session->keepalive_timer = dg_session_timer (session, (due - g_get_monotonic_time ()) / 1000,
                                                on_keepalive);
 }
@@ -237,7 +237,7 @@ on_retry (gpointer data)
 static void
 retry_after (TbSttSession *session, guint ms)
 {
-  dg_clear_source (&session->retry_timer);
+  tb_cloud_source_clear (&session->retry_timer);
   session->retry_timer = dg_session_timer (session, ms, on_retry);
 }
 
@@ -347,7 +347,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer data)
     g_clear_object (&ws);
     goto out;
   }
-  dg_clear_source (&session->connect_timer);
+  tb_cloud_source_clear (&session->connect_timer);
   if (ws) {
     drop_handshake (session, FALSE);
     opened (session, ws);
@@ -379,20 +379,26 @@ out:
   g_free (pending);
 }
 
+/* The connection attempt took too long: "@what within @ms ms". */
+static gboolean
+connect_timed_out (TbSttSession *session, const char *what, guint ms)
+{
+  g_clear_pointer (&session->connect_timer, g_source_unref);
+  session->attempt++;
+  connection_failed (session,
+                     g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
+                                  "provider Deepgram: %s within %u ms", what, ms),
+                     FALSE, 0);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_handshake_timeout (gpointer data)
 {
   TbSttSession *session = data;
 
-  g_clear_pointer (&session->connect_timer, g_source_unref);
-  session->attempt++;
-  connection_failed (session,
-                     g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
-                                  "provider Deepgram: no answer to the connection request "
-                                  "within %u ms",
-                                  session->config->client.first_byte_timeout_ms),
-                     FALSE, 0);
-  return G_SOURCE_REMOVE;
+  return connect_timed_out (session, "no answer to the connection request",
+                            session->config->client.first_byte_timeout_ms);
 }
 
 static gboolean
@@ -400,14 +406,8 @@ on_connect_timeout (gpointer data)
 {
   TbSttSession *session = data;
 
-  g_clear_pointer (&session->connect_timer, g_source_unref);
-  session->attempt++;
-  connection_failed (session,
-                     g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT,
-                                  "provider Deepgram: could not connect within %u ms",
-                                  session->config->client.connect_timeout_ms),
-                     FALSE, 0);
-  return G_SOURCE_REMOVE;
+  return connect_timed_out (session, "could not connect",
+                            session->config->client.connect_timeout_ms);
 }
 
 /* The request is written: from now on the handshake's answer is awaited. */
@@ -416,7 +416,7 @@ on_wrote_headers (SoupMessage *msg, gpointer data)
 {
   TbSttSession *session = data;
 
-  dg_clear_source (&session->connect_timer);
+  tb_cloud_source_clear (&session->connect_timer);
   session->connect_timer = dg_session_timer (session,
                                              session->config->client.first_byte_timeout_ms,
                                              on_handshake_timeout);

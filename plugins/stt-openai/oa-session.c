@@ -86,15 +86,6 @@ session_unref (TbSttSession *session)
   g_free (session);
 }
 
-static void
-clear_source (GSource **source)
-{
-  if (*source) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
-}
-
 /* No callback may follow: turns still waiting for their answer are
  * cancelled and left to free themselves. */
 static void
@@ -103,8 +94,8 @@ teardown (TbSttSession *session)
   Turn *turn;
 
   session->ended = TRUE;
-  clear_source (&session->cancel_source);
-  clear_source (&session->deliver_idle);
+  tb_cloud_source_clear (&session->cancel_source);
+  tb_cloud_source_clear (&session->deliver_idle);
   while ((turn = g_queue_pop_head (&session->turns))) {
     if (turn->ended) {
       turn_free (turn);
@@ -165,9 +156,8 @@ deliver_soon (TbSttSession *session)
 {
   if (session->deliver_idle)
     return;
-  session->deliver_idle = g_idle_source_new ();
-  g_source_set_callback (session->deliver_idle, on_deliver_idle, session, NULL);
-  g_source_attach (session->deliver_idle, session->context);
+  session->deliver_idle = tb_cloud_source_attach (g_idle_source_new (), on_deliver_idle, session,
+                                                  session->context);
 }
 
 static gboolean
@@ -324,9 +314,9 @@ oa_session_new (OaConfig *config, const TbSttParams *params, const TbSttCallback
   g_queue_init (&session->turns);
   if (cancellable) {
     session->cancellable = g_object_ref (cancellable);
-    session->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (session->cancel_source, G_SOURCE_FUNC (on_cancelled), session, NULL);
-    g_source_attach (session->cancel_source, session->context);
+    session->cancel_source = tb_cloud_source_attach (g_cancellable_source_new (cancellable),
+                                                     G_SOURCE_FUNC (on_cancelled), session,
+                                                     session->context);
   }
   return session;
 }

@@ -210,15 +210,13 @@ elevenlabs_synthesize (gpointer instance, const TbTtsRequest *request,
   ElevenLabs *self = instance;
   TbCloudSpeech *speech = tb_cloud_speech_new (&self->client, request, callbacks, user_data,
                                                cancellable);
-  const char *voice = request->voice && *request->voice ? request->voice : self->voice_id;
+  const char *voice = tb_cloud_speech_voice (request, self->voice_id);
   g_autofree char *format = NULL, *latency = NULL, *path = NULL;
   g_autoptr(GBytes) body = NULL;
   guint rate;
 
-  if (tb_cloud_text_is_blank (request->text)) {
-    tb_cloud_speech_finish (speech, NULL);
+  if (tb_cloud_speech_finish_if_blank (speech, request->text))
     return;
-  }
   if (!is_voice_id (voice)) {
     tb_cloud_speech_finish (speech, g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_CONFIG,
                                                  "'%s' is not an ElevenLabs voice id "

@@ -214,15 +214,13 @@ google_synthesize (gpointer instance, const TbTtsRequest *request,
   Google *self = instance;
   TbCloudSpeech *speech = tb_cloud_speech_new (&self->client, request, callbacks, user_data,
                                                cancellable);
-  const char *voice = request->voice && *request->voice ? request->voice : self->voice_name;
+  const char *voice = tb_cloud_speech_voice (request, self->voice_name);
   g_autofree char *language = NULL;
   g_autoptr(GBytes) body = NULL;
 
   tb_cloud_speech_set_auth_words (speech, "API key not valid");
-  if (tb_cloud_text_is_blank (request->text)) {
-    tb_cloud_speech_finish (speech, NULL);
+  if (tb_cloud_speech_finish_if_blank (speech, request->text))
     return;
-  }
   if (voice && !is_name (voice, TRUE)) {
     tb_cloud_speech_finish (speech, g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_CONFIG,
                                                  "'%s' is not a Google voice name "

@@ -145,13 +145,11 @@ openai_synthesize (gpointer instance, const TbTtsRequest *request,
   OpenAiTts *self = instance;
   TbCloudSpeech *speech = tb_cloud_speech_new (&self->client, request, callbacks, user_data,
                                                cancellable);
-  const char *voice = request->voice && *request->voice ? request->voice : self->voice;
+  const char *voice = tb_cloud_speech_voice (request, self->voice);
   g_autoptr(GBytes) body = NULL;
 
-  if (tb_cloud_text_is_blank (request->text)) {
-    tb_cloud_speech_finish (speech, NULL);
+  if (tb_cloud_speech_finish_if_blank (speech, request->text))
     return;
-  }
   body = request_body (self, request, voice);
   g_debug ("%zu characters with voice %s, model %s", strlen (request->text), voice,
            self->model);
