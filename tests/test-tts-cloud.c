@@ -25,6 +25,7 @@
 #include "audio-check.h"
 #include "fake-cloud.h"
 #include "test-util.h"
+#include "tts-harness.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -136,148 +137,13 @@ instance_free (const Engine *engine, gpointer instance)
 
 /* ---- one synthesis -------------------------------------------------------------- */
 
-typedef enum {
-  CANCEL_NEVER,
-  CANCEL_BEFORE,        /* the cancellable is cancelled before the call */
-  CANCEL_AFTER_CALL,    /* right after synthesize() returns */
-  CANCEL_FIRST_CHUNK,   /* from the first audio callback */
-} CancelAt;
-
-typedef struct {
-  /* What to ask. */
-  const char *text;
-  const char *voice, *language;
-  double rate;
-  guint sample_rate;
-  CancelAt cancel_at;
-
-  /* What happened. */
-  GCancellable *cancellable;
-  GArray *audio;        /* gint16, every chunk in order */
-  guint chunks, done, errors;
-  GError *error;
-  gboolean late_audio;  /* audio after done() or error() */
-  guint wakeup;         /* iterations of the context so far */
-  guint first_wakeup, last_wakeup;
-  gint64 t_call, t_first, t_end;
-} Run;
-
-static void
-run_init (Run *run, const char *text, guint sample_rate)
-{
-  memset (run, 0, sizeof *run);
-  run->text = text;
-  run->rate = 1.0;
-  run->sample_rate = sample_rate;
-  run->audio = g_array_new (FALSE, FALSE, sizeof (gint16));
-}
-
-static void
-run_clear (Run *run)
-{
-  g_clear_pointer (&run->audio, g_array_unref);
-  g_clear_error (&run->error);
-  g_clear_object (&run->cancellable);
-}
-
-static double
-run_seconds (const Run *run)
-{
-  return (double) run->audio->len / run->sample_rate;
-}
-
-static void
-on_audio (const gint16 *samples, gsize n, gpointer data)
-{
-  Run *run = data;
-
-  if (run->done || run->errors)
-    run->late_audio = TRUE;
-  if (run->chunks == 0) {
-    run->t_first = g_get_monotonic_time ();
-    run->first_wakeup = run->wakeup;
-  }
-  run->last_wakeup = run->wakeup;
-  run->chunks++;
-  g_array_append_vals (run->audio, samples, n);
-  if (run->cancel_at == CANCEL_FIRST_CHUNK && run->chunks == 1)
-    g_cancellable_cancel (run->cancellable);
-}
-
-static void
-on_done (gpointer data)
-{
-  Run *run = data;
-
-  run->done++;
-  run->t_end = g_get_monotonic_time ();
-}
-
-static void
-on_error (const GError *error, gpointer data)
-{
-  Run *run = data;
-
-  run->errors++;
-  if (!run->error)
-    run->error = g_error_copy (error);
-  run->t_end = g_get_monotonic_time ();
-}
-
-static const TbTtsCallbacks run_callbacks = { on_audio, on_done, on_error };
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the context until @run (when not NULL) has ended or @ms have
- * passed; FALSE when the time ran out. */
-static gboolean
-iterate (guint ms, Run *run)
-{
-  gboolean timed_out = FALSE;
-  GSource *timeout = g_timeout_source_new (ms);
-
-  g_source_set_callback (timeout, set_flag, &timed_out, NULL);
-  g_source_attach (timeout, context);
-  while (!timed_out && !(run && run->done + run->errors > 0)) {
-    g_main_context_iteration (context, TRUE);
-    if (run)
-      run->wakeup++;
-  }
-  g_source_destroy (timeout);
-  g_source_unref (timeout);
-  return !timed_out;
-}
-
 /* Runs one request to its end, then 60 ms more (three of the fake's chunk
  * intervals) to catch anything after it:
  * exactly one terminal callback, nothing after it. */
 static void
-run_synthesis (const Engine *engine, gpointer instance, Run *run)
+run_synthesis (const Engine *engine, gpointer instance, TbTestTtsRun *run)
 {
-  const TbTtsVTable *vtable = engine_plugin (engine)->desc->vtable;
-  TbTtsRequest request = {
-    .text = run->text, .voice = run->voice, .language = run->language,
-    .rate = run->rate, .sample_rate = run->sample_rate,
-  };
-
-  run->cancellable = g_cancellable_new ();
-  if (run->cancel_at == CANCEL_BEFORE)
-    g_cancellable_cancel (run->cancellable);
-  run->t_call = g_get_monotonic_time ();
-  vtable->synthesize (instance, &request, &run_callbacks, run, run->cancellable);
-  /* Never a callback from inside the call. */
-  g_assert_cmpuint (run->chunks + run->done + run->errors, ==, 0);
-  if (run->cancel_at == CANCEL_AFTER_CALL)
-    g_cancellable_cancel (run->cancellable);
-
-  if (!iterate (30000, run))
-    g_error ("%s: neither done() nor error() after 30 s", engine->name);
-  iterate (60, NULL);
+  tb_test_tts_synthesize (engine_plugin (engine)->desc->vtable, instance, run, 30000, 60);
   g_assert_cmpuint (run->done + run->errors, ==, 1);
   g_assert_false (run->late_audio);
   if (run->chunks)
@@ -286,7 +152,7 @@ run_synthesis (const Engine *engine, gpointer instance, Run *run)
 }
 
 static void
-assert_done (const Engine *engine, const Run *run)
+assert_done (const Engine *engine, const TbTestTtsRun *run)
 {
   if (run->error)
     g_printerr ("%s: %s\n", engine->name, run->error->message);
@@ -297,7 +163,7 @@ assert_done (const Engine *engine, const Run *run)
 /* The request ended with error @code of TB_PLUGIN_ERROR whose message holds
  * @words. */
 static void
-assert_failed (const Engine *engine, const Run *run, int code, const char *words)
+assert_failed (const Engine *engine, const TbTestTtsRun *run, int code, const char *words)
 {
   g_assert_cmpuint (run->done, ==, 0);
   g_assert_nonnull (run->error);
@@ -307,7 +173,7 @@ assert_failed (const Engine *engine, const Run *run, int code, const char *words
 }
 
 static void
-assert_cancelled (const Run *run)
+assert_cancelled (const TbTestTtsRun *run)
 {
   g_assert_error (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (run->done, ==, 0);
@@ -370,12 +236,13 @@ expected_seconds (const char *text, double speed)
  * one of thousands). The edges (where the tone starts and is cut off, and
  * the resampler rings) are left out. */
 static void
-assert_tone (const Engine *engine, const Run *run, double seconds)
+assert_tone (const Engine *engine, const TbTestTtsRun *run, double seconds)
 {
   const gint16 *samples = (const gint16 *) run->audio->data;
   guint rate = run->sample_rate;
   gsize edge = rate / 20, n = run->audio->len;
-  double got = run_seconds (run), hz, rms, slope = TONE_AMPLITUDE * 2 * G_PI * TONE_HZ / rate;
+  double got = tb_test_tts_run_seconds (run), hz, rms;
+  double slope = TONE_AMPLITUDE * 2 * G_PI * TONE_HZ / rate;
   int jump = 0;
 
   g_test_message ("%s at %u Hz: %u chunks, %.3f s of audio (%.3f s asked for)", engine->name,
@@ -398,7 +265,7 @@ assert_tone (const Engine *engine, const Run *run, double seconds)
 /* The audio arrived while the answer was streaming: in chunks over several
  * iterations of the context, not all at once at the end. */
 static void
-assert_streamed (const Engine *engine, const Run *run)
+assert_streamed (const Engine *engine, const TbTestTtsRun *run)
 {
   g_assert_cmpuint (run->chunks, >=, 3);
   if (engine->streams)
@@ -428,16 +295,16 @@ speak_and_check (const Engine *engine, const char *overrides, guint rate)
 {
   gpointer instance = good_instance (engine, overrides);
   JsonObject *summary;
-  Run run;
+  TbTestTtsRun run;
 
   /* Chunks 5 ms apart: the answer takes a while to stream in. */
   knobs (engine, "\"chunk_ms\":5");
-  run_init (&run, SENTENCE, rate);
+  tb_test_tts_run_init (&run, SENTENCE, rate);
   run_synthesis (engine, instance, &run);
   assert_done (engine, &run);
   assert_tone (engine, &run, expected_seconds (SENTENCE, 1.0));
   assert_streamed (engine, &run);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
 
   summary = last_summary (engine);
@@ -501,13 +368,13 @@ test_twice (gconstpointer data)
 
   fake_reset ();
   for (guint i = 0; i < 3; i++) {
-    Run run;
+    TbTestTtsRun run;
 
-    run_init (&run, i == 1 ? "Thank you." : SENTENCE, i == 2 ? 8000 : 16000);
+    tb_test_tts_run_init (&run, i == 1 ? "Thank you." : SENTENCE, i == 2 ? 8000 : 16000);
     run_synthesis (engine, instance, &run);
     assert_done (engine, &run);
     assert_tone (engine, &run, expected_seconds (run.text, 1.0));
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
   }
   g_assert_cmpuint (count_requests (engine), ==, 3);
   instance_free (engine, instance);
@@ -579,9 +446,9 @@ test_google_language (gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     gpointer instance = good_instance (engine, cases[i].overrides);
     g_autoptr(JsonObject) summary = NULL;
-    Run run;
+    TbTestTtsRun run;
 
-    run_init (&run, "Guten Tag.", 16000);
+    tb_test_tts_run_init (&run, "Guten Tag.", 16000);
     run.voice = cases[i].request_voice;
     run.language = cases[i].request_language;
     run_synthesis (engine, instance, &run);
@@ -590,7 +457,7 @@ test_google_language (gconstpointer data)
     g_assert_cmpstr (summary_string (summary, "language"), ==, cases[i].language);
     g_assert_cmpstr (summary_string (summary, "voice"), ==, cases[i].voice);
     g_assert_cmpstr (summary_string (summary, "gender"), ==, cases[i].gender);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
     instance_free (engine, instance);
   }
   tb_fake_cloud_assert_clean (fake);
@@ -603,17 +470,17 @@ test_voice (gconstpointer data)
   const Engine *engine = data;
   gpointer instance = good_instance (engine, NULL);
   g_autoptr(JsonObject) summary = NULL;
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
-  run_init (&run, SENTENCE, 16000);
+  tb_test_tts_run_init (&run, SENTENCE, 16000);
   run.voice = engine->other_voice;
   run_synthesis (engine, instance, &run);
   assert_done (engine, &run);
   assert_tone (engine, &run, expected_seconds (SENTENCE, 1.0));
   summary = last_summary (engine);
   g_assert_cmpstr (summary_string (summary, "voice"), ==, engine->other_voice);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -628,10 +495,10 @@ test_rate (gconstpointer data)
   gpointer instance = good_instance (engine, google ? "speaking-rate=1.25" : NULL);
   double speed = elevenlabs ? 1.2 : google ? 2.5 : 2.0;
   g_autoptr(JsonObject) summary = NULL;
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
-  run_init (&run, SENTENCE, 16000);
+  tb_test_tts_run_init (&run, SENTENCE, 16000);
   run.rate = 2.0;
   run_synthesis (engine, instance, &run);
   assert_done (engine, &run);
@@ -639,7 +506,7 @@ test_rate (gconstpointer data)
   summary = last_summary (engine);
   g_assert_cmpfloat (json_object_get_double_member (summary, google ? "speaking_rate" : "speed"),
                      ==, speed);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -654,13 +521,13 @@ test_empty (gconstpointer data)
 
   fake_reset ();
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
-    Run run;
+    TbTestTtsRun run;
 
-    run_init (&run, texts[i], 16000);
+    tb_test_tts_run_init (&run, texts[i], 16000);
     run_synthesis (engine, instance, &run);
     assert_done (engine, &run);
     g_assert_cmpuint (run.audio->len, ==, 0);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
   }
   g_assert_cmpuint (count_requests (engine), ==, 0);
   instance_free (engine, instance);
@@ -733,10 +600,10 @@ test_unknown_voice (gconstpointer data)
   const Engine *engine = data;
   gpointer instance = good_instance (engine, g_str_equal (engine->name, "google")
                                              ? "language-code=en-US" : NULL);
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
-  run_init (&run, SENTENCE, 8000);
+  tb_test_tts_run_init (&run, SENTENCE, 8000);
   if (g_str_equal (engine->name, "elevenlabs")) {
     run.voice = "nosuchvoice";
     run_synthesis (engine, instance, &run);
@@ -755,17 +622,17 @@ test_unknown_voice (gconstpointer data)
                    "provider Google answered 400 Bad Request: Requested language code 'en-US' "
                    "doesn't match the voice 'de-DE-Wavenet-B'");
   }
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   /* Not retried: another try would fail the same way. */
   g_assert_cmpuint (count_requests (engine), ==, 1);
 
   /* A voice that cannot be one never leaves the plugin. */
   if (!g_str_equal (engine->name, "openai")) {
-    run_init (&run, SENTENCE, 8000);
+    tb_test_tts_run_init (&run, SENTENCE, 8000);
     run.voice = "a/b?c";
     run_synthesis (engine, instance, &run);
     assert_failed (engine, &run, TB_PLUGIN_ERROR_CONFIG, "'a/b?c'");
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
     g_assert_cmpuint (count_requests (engine), ==, 1);
   }
   instance_free (engine, instance);
@@ -777,11 +644,11 @@ test_unknown_voice (gconstpointer data)
 /* SENTENCE at 16 kHz on an instance with @overrides; the result in @run
  * (run_clear() it). */
 static void
-speak_once (const Engine *engine, const char *overrides, Run *run)
+speak_once (const Engine *engine, const char *overrides, TbTestTtsRun *run)
 {
   gpointer instance = good_instance (engine, overrides);
 
-  run_init (run, SENTENCE, 16000);
+  tb_test_tts_run_init (run, SENTENCE, 16000);
   run_synthesis (engine, instance, run);
   instance_free (engine, instance);
 }
@@ -796,14 +663,14 @@ test_wrong_key (gconstpointer data)
   g_autofree char *expected = g_strdup_printf ("invalid API key for provider %s",
                                                engine->provider);
   g_autoptr(JsonArray) violations = NULL;
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
   speak_once (engine, "api-key-env=" WRONG_KEY_ENV, &run);
   assert_failed (engine, &run, TB_PLUGIN_ERROR_AUTH, expected);
   g_assert_null (strstr (run.error->message, WRONG_KEY));
   g_assert_cmpuint (run.audio->len, ==, 0);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 1);
   violations = tb_fake_cloud_violations (fake);
   g_assert_cmpuint (json_array_get_length (violations), ==, 1);
@@ -812,7 +679,7 @@ test_wrong_key (gconstpointer data)
     speak_once (engine, "-api-key-env", &run);
     assert_failed (engine, &run, TB_PLUGIN_ERROR_AUTH, "invalid API key for provider OpenAI "
                    "(401: You didn't provide an API key.");
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
   }
   /* The violations were the point: the next test starts clean. */
   fake_reset ();
@@ -824,13 +691,13 @@ test_status_401 (gconstpointer data)
   const Engine *engine = data;
   g_autofree char *expected = g_strdup_printf ("invalid API key for provider %s (401",
                                                engine->provider);
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
   knobs (engine, "\"status\":401");
   speak_once (engine, NULL, &run);
   assert_failed (engine, &run, TB_PLUGIN_ERROR_AUTH, expected);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 1);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -843,7 +710,7 @@ test_status_429 (gconstpointer data)
   const Engine *engine = data;
   g_autofree char *expected = g_strdup_printf ("provider %s rate limited the request (429)",
                                                engine->provider);
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
   knobs (engine, "\"status\":429,\"retry_after_s\":1,\"times\":1");
@@ -853,14 +720,14 @@ test_status_429 (gconstpointer data)
   g_test_message ("%s: done %.0f ms after the call", engine->name,
                   (run.t_end - run.t_call) / 1000.0);
   g_assert_cmpint (run.t_first - run.t_call, >=, 950 * 1000);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 2);
 
   fake_reset ();
   knobs (engine, "\"status\":429,\"retry_after_s\":1");
   speak_once (engine, NULL, &run);
   assert_failed (engine, &run, TB_PLUGIN_ERROR_RATE_LIMITED, expected);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 2);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -871,14 +738,14 @@ test_status_500 (gconstpointer data)
 {
   const Engine *engine = data;
   g_autofree char *expected = g_strdup_printf ("provider %s answered 500", engine->provider);
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
   knobs (engine, "\"status\":500,\"times\":1");
   speak_once (engine, NULL, &run);
   assert_done (engine, &run);
   assert_tone (engine, &run, expected_seconds (SENTENCE, 1.0));
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 2);
 
   for (guint retries = 0; retries <= 2; retries++) {
@@ -888,7 +755,7 @@ test_status_500 (gconstpointer data)
     knobs (engine, "\"status\":500");
     speak_once (engine, overrides, &run);
     assert_failed (engine, &run, TB_PLUGIN_ERROR_FAILED, expected);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
     g_assert_cmpuint (count_requests (engine), ==, retries + 1);
   }
   tb_fake_cloud_assert_clean (fake);
@@ -901,7 +768,7 @@ static void
 test_drop (gconstpointer data)
 {
   const Engine *engine = data;
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
   knobs (engine, "\"drop_after\":3,\"chunk_ms\":10");
@@ -909,13 +776,13 @@ test_drop (gconstpointer data)
   assert_failed (engine, &run, TB_PLUGIN_ERROR_FAILED, "the answer broke off");
   if (engine->streams) {
     g_assert_cmpuint (run.chunks, >=, 1);
-    g_assert_cmpfloat (run_seconds (&run), <, 0.3);
+    g_assert_cmpfloat (tb_test_tts_run_seconds (&run), <, 0.3);
     g_assert_cmpuint (count_requests (engine), ==, 1);
   } else {
     g_assert_cmpuint (run.chunks, ==, 0);
     g_assert_cmpuint (count_requests (engine), ==, 2);
   }
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
 
   /* Cut once: a stream cut before its first chunk is tried again too. */
   fake_reset ();
@@ -923,7 +790,7 @@ test_drop (gconstpointer data)
   speak_once (engine, NULL, &run);
   assert_done (engine, &run);
   assert_tone (engine, &run, expected_seconds (SENTENCE, 1.0));
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 2);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -947,7 +814,7 @@ test_malformed (gconstpointer data)
     int at = engine->streams ? stream_cases[i].at : google_cases[i].at;
     const char *words = engine->streams ? stream_cases[i].words : google_cases[i].words;
     g_autofree char *json = g_strdup_printf ("\"malformed_at\":%d,\"chunk_ms\":5", at);
-    Run run;
+    TbTestTtsRun run;
 
     fake_reset ();
     knobs (engine, json);
@@ -958,7 +825,7 @@ test_malformed (gconstpointer data)
       g_assert_cmpuint (run.chunks, ==, 0);
     else
       g_assert_cmpuint (run.chunks, >=, 1);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
   }
   tb_fake_cloud_assert_clean (fake);
 }
@@ -971,7 +838,7 @@ test_stall (gconstpointer data)
 {
   const Engine *engine = data;
   double ms;
-  Run run;
+  TbTestTtsRun run;
 
   fake_reset ();
   knobs (engine, "\"stall\":true");
@@ -981,7 +848,7 @@ test_stall (gconstpointer data)
   g_test_message ("%s: timed out after %.0f ms", engine->name, ms);
   g_assert_cmpfloat (ms, >=, FIRST_BYTE_TIMEOUT_MS - 20);
   g_assert_cmpfloat (ms, <, FIRST_BYTE_TIMEOUT_MS + 600);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   g_assert_cmpuint (count_requests (engine), ==, 1);
 
   /* Slower than the deadline: the same; slow within it: speech, later. */
@@ -989,12 +856,12 @@ test_stall (gconstpointer data)
   knobs (engine, "\"first_byte_ms\":700");
   speak_once (engine, NULL, &run);
   assert_failed (engine, &run, TB_PLUGIN_ERROR_TIMEOUT, "no answer within 400 ms");
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   knobs (engine, "\"first_byte_ms\":200");
   speak_once (engine, NULL, &run);
   assert_done (engine, &run);
   g_assert_cmpint (run.t_first - run.t_call, >=, 200 * 1000);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   tb_fake_cloud_assert_clean (fake);
 }
 
@@ -1004,30 +871,32 @@ static void
 test_cancel (gconstpointer data)
 {
   const Engine *engine = data;
-  const CancelAt ats[] = { CANCEL_BEFORE, CANCEL_AFTER_CALL, CANCEL_FIRST_CHUNK };
+  const TbTestTtsCancelAt ats[] = {
+    TB_TEST_TTS_CANCEL_BEFORE, TB_TEST_TTS_CANCEL_AFTER_CALL, TB_TEST_TTS_CANCEL_FIRST_CHUNK,
+  };
   gpointer instance = good_instance (engine, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (ats); i++) {
-    Run run, after;
+    TbTestTtsRun run, after;
 
     fake_reset ();
     knobs (engine, "\"chunk_ms\":20");
-    run_init (&run, SENTENCE, 16000);
+    tb_test_tts_run_init (&run, SENTENCE, 16000);
     run.cancel_at = ats[i];
     run_synthesis (engine, instance, &run);
     assert_cancelled (&run);
-    g_assert_cmpuint (run.chunks, ==, ats[i] == CANCEL_FIRST_CHUNK ? 1 : 0);
+    g_assert_cmpuint (run.chunks, ==, ats[i] == TB_TEST_TTS_CANCEL_FIRST_CHUNK ? 1 : 0);
     g_test_message ("%s: error(CANCELLED) %.1f ms after the call", engine->name,
                     (run.t_end - run.t_call) / 1000.0);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
 
     /* The instance goes on working. */
     knobs (engine, "");
-    run_init (&after, "Thank you.", 8000);
+    tb_test_tts_run_init (&after, "Thank you.", 8000);
     run_synthesis (engine, instance, &after);
     assert_done (engine, &after);
     assert_tone (engine, &after, expected_seconds ("Thank you.", 1.0));
-    run_clear (&after);
+    tb_test_tts_run_clear (&after);
   }
   instance_free (engine, instance);
   tb_fake_cloud_assert_clean (fake);

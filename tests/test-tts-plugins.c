@@ -8,6 +8,7 @@
 #include "settings.h"
 #include "audio-check.h"
 #include "test-util.h"
+#include "tts-harness.h"
 
 #include <math.h>
 #include <string.h>
@@ -72,167 +73,21 @@ instance_free (const char *engine, gpointer instance)
 
 /* ---- one synthesis ------------------------------------------------------ */
 
-typedef enum {
-  CANCEL_NEVER,
-  CANCEL_BEFORE,        /* the cancellable is cancelled before the call */
-  CANCEL_AFTER_CALL,    /* right after synthesize() returns */
-  CANCEL_FIRST_CHUNK,   /* from the first audio callback */
-} CancelAt;
-
-typedef struct {
-  /* What to ask. */
-  const char *text;
-  const char *voice, *language;
-  double rate;
-  guint sample_rate;
-  CancelAt cancel_at;
-
-  /* What happened. */
-  GThread *thread;      /* the caller's */
-  GCancellable *cancellable;
-  GArray *audio;        /* gint16, every chunk in order */
-  guint chunks, done, errors;
-  GError *error;
-  gboolean late_audio;  /* audio after done() or error() */
-  gboolean wrong_thread;
-  guint wakeup;         /* main-loop iterations of the caller so far */
-  guint first_wakeup, last_wakeup;
-  gsize first_wakeup_samples; /* audio delivered in the first wake-up with audio */
-  gint64 t_call, t_first, t_end;
-} Run;
-
-static void
-run_init (Run *run, const char *text, guint sample_rate)
-{
-  memset (run, 0, sizeof *run);
-  run->text = text;
-  run->rate = 1.0;
-  run->sample_rate = sample_rate;
-  run->audio = g_array_new (FALSE, FALSE, sizeof (gint16));
-}
-
-static void
-run_clear (Run *run)
-{
-  g_clear_pointer (&run->audio, g_array_unref);
-  g_clear_error (&run->error);
-  g_clear_object (&run->cancellable);
-}
-
-static double
-run_seconds (const Run *run)
-{
-  return (double) run->audio->len / run->sample_rate;
-}
-
-static void
-on_audio (const gint16 *samples, gsize n, gpointer data)
-{
-  Run *run = data;
-
-  run->wrong_thread |= g_thread_self () != run->thread;
-  if (run->done || run->errors)
-    run->late_audio = TRUE;
-  if (run->chunks == 0) {
-    run->t_first = g_get_monotonic_time ();
-    run->first_wakeup = run->wakeup;
-  }
-  if (run->wakeup == run->first_wakeup)
-    run->first_wakeup_samples += n;
-  run->last_wakeup = run->wakeup;
-  run->chunks++;
-  g_array_append_vals (run->audio, samples, n);
-  if (run->cancel_at == CANCEL_FIRST_CHUNK && run->chunks == 1)
-    g_cancellable_cancel (run->cancellable);
-}
-
-static void
-on_done (gpointer data)
-{
-  Run *run = data;
-
-  run->wrong_thread |= g_thread_self () != run->thread;
-  run->done++;
-  run->t_end = g_get_monotonic_time ();
-}
-
-static void
-on_error (const GError *error, gpointer data)
-{
-  Run *run = data;
-
-  run->wrong_thread |= g_thread_self () != run->thread;
-  run->errors++;
-  if (!run->error)
-    run->error = g_error_copy (error);
-  run->t_end = g_get_monotonic_time ();
-}
-
-static const TbTtsCallbacks run_callbacks = { on_audio, on_done, on_error };
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates @context until @run (when not NULL) has ended or @ms have
- * passed, counting the wake-ups of @run; FALSE when the time ran out. */
-static gboolean
-iterate (GMainContext *context, guint ms, Run *run)
-{
-  gboolean timed_out = FALSE;
-  GSource *timeout = g_timeout_source_new (ms);
-
-  g_source_set_callback (timeout, set_flag, &timed_out, NULL);
-  g_source_attach (timeout, context);
-  while (!timed_out && !(run && run->done + run->errors > 0)) {
-    g_main_context_iteration (context, TRUE);
-    if (run)
-      run->wakeup++;
-  }
-  g_source_destroy (timeout);
-  g_source_unref (timeout);
-  return !timed_out;
-}
-
 /* Runs one request on a new context pushed as this thread's default, to
  * its end, then 100 ms more to catch anything that comes after it. */
 static void
-run_synthesis (const char *engine, gpointer instance, Run *run)
+run_synthesis (const char *engine, gpointer instance, TbTestTtsRun *run)
 {
-  const TbTtsVTable *vtable = engine_plugin (engine)->desc->vtable;
-  GMainContext *context = g_main_context_new ();
-  TbTtsRequest request = {
-    .text = run->text, .voice = run->voice, .language = run->language,
-    .rate = run->rate, .sample_rate = run->sample_rate,
-  };
+  g_autoptr(GMainContext) context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
-  run->thread = g_thread_self ();
-  run->cancellable = g_cancellable_new ();
-  if (run->cancel_at == CANCEL_BEFORE)
-    g_cancellable_cancel (run->cancellable);
-  run->t_call = g_get_monotonic_time ();
-  vtable->synthesize (instance, &request, &run_callbacks, run, run->cancellable);
-  /* Never a callback from inside the call. */
-  g_assert_cmpuint (run->chunks + run->done + run->errors, ==, 0);
-  if (run->cancel_at == CANCEL_AFTER_CALL)
-    g_cancellable_cancel (run->cancellable);
-
-  if (!iterate (context, 60000, run))
-    g_error ("%s: neither done() nor error() after 60 s", engine);
-  /* Anything that would come after the end. */
-  iterate (context, 100, NULL);
-
+  tb_test_tts_synthesize (engine_plugin (engine)->desc->vtable, instance, run, 60000, 100);
   g_main_context_pop_thread_default (context);
-  g_main_context_unref (context);
 }
 
 /* The request ended well: one done(), no error, all audio before it. */
 static void
-assert_spoken (const char *engine, const Run *run)
+assert_spoken (const char *engine, const TbTestTtsRun *run)
 {
   if (run->error)
     g_printerr ("%s: %s\n", engine, run->error->message);
@@ -245,16 +100,17 @@ assert_spoken (const char *engine, const Run *run)
 
 /* @text at @sample_rate, which must end well, into @run (run_clear() it). */
 static void
-speak (const char *engine, gpointer instance, const char *text, guint sample_rate, Run *run)
+speak (const char *engine, gpointer instance, const char *text, guint sample_rate,
+       TbTestTtsRun *run)
 {
-  run_init (run, text, sample_rate);
+  tb_test_tts_run_init (run, text, sample_rate);
   run_synthesis (engine, instance, run);
   assert_spoken (engine, run);
 }
 
 /* Exactly one error(CANCELLED), no done(), nothing after it. */
 static void
-assert_cancelled (const Run *run)
+assert_cancelled (const TbTestTtsRun *run)
 {
   g_assert_error (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (run->errors, ==, 1);
@@ -277,11 +133,11 @@ band_power (const gint16 *samples, gsize n, guint rate, double lo, double hi)
 }
 
 static void
-assert_speech (const char *engine, const Run *run)
+assert_speech (const char *engine, const TbTestTtsRun *run)
 {
   const gint16 *samples = (const gint16 *) run->audio->data;
   gsize n = run->audio->len;
-  double seconds = run_seconds (run), rms = tb_test_rms (samples, n);
+  double seconds = tb_test_tts_run_seconds (run), rms = tb_test_rms (samples, n);
 
   g_test_message ("%s at %u Hz: %u chunks, %.2f s of audio, RMS %.0f", engine,
                   run->sample_rate, run->chunks, seconds, rms);
@@ -412,7 +268,7 @@ static void
 test_sentence (const char *engine, guint sample_rate)
 {
   gpointer instance = default_instance (engine);
-  Run run;
+  TbTestTtsRun run;
 
   speak (engine, instance, SENTENCE, sample_rate, &run);
   assert_speech (engine, &run);
@@ -420,9 +276,9 @@ test_sentence (const char *engine, guint sample_rate)
     g_test_message ("%s at 16 kHz: first chunk after %.1f ms, real-time factor %.4f "
                     "(%.1f ms for %.2f s of speech)", engine,
                     (run.t_first - run.t_call) / 1000.0,
-                    (run.t_end - run.t_call) / 1e6 / run_seconds (&run),
-                    (run.t_end - run.t_call) / 1000.0, run_seconds (&run));
-  run_clear (&run);
+                    (run.t_end - run.t_call) / 1e6 / tb_test_tts_run_seconds (&run),
+                    (run.t_end - run.t_call) / 1000.0, tb_test_tts_run_seconds (&run));
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
 }
 
@@ -450,7 +306,7 @@ test_rates_agree (gconstpointer data)
   const char *engine = data;
   gpointer instance = default_instance (engine);
   g_autoptr(GArray) reference = NULL;
-  Run narrow, wide;
+  TbTestTtsRun narrow, wide;
   double r, top, top_reference;
 
   speak (engine, instance, SENTENCE, 8000, &narrow);
@@ -465,8 +321,8 @@ test_rates_agree (gconstpointer data)
                   "16 kHz output low-passed", engine, r, 100 * top, 100 * top_reference);
   g_assert_cmpfloat (r, >, 0.9);
   g_assert_cmpfloat (top, <, 1.5 * top_reference + 0.001);
-  run_clear (&narrow);
-  run_clear (&wide);
+  tb_test_tts_run_clear (&narrow);
+  tb_test_tts_run_clear (&wide);
   instance_free (engine, instance);
 }
 
@@ -479,19 +335,19 @@ test_streaming (gconstpointer data)
 {
   const char *engine = data;
   gpointer instance = default_instance (engine);
-  Run run;
+  TbTestTtsRun run;
 
   speak (engine, instance, LONG_TEXT, 16000, &run);
   g_test_message ("%s, %.1f s of speech: first chunk after %.1f ms, done after %.1f ms, "
                   "%u chunks over %u wake-ups, %.1f %% of the audio in the first",
-                  engine, run_seconds (&run), (run.t_first - run.t_call) / 1000.0,
+                  engine, tb_test_tts_run_seconds (&run), (run.t_first - run.t_call) / 1000.0,
                   (run.t_end - run.t_call) / 1000.0, run.chunks,
                   run.last_wakeup - run.first_wakeup + 1,
                   100.0 * run.first_wakeup_samples / run.audio->len);
   g_assert_cmpuint (run.chunks, >, 20);
   g_assert_cmpuint (run.last_wakeup, >, run.first_wakeup);
   g_assert_cmpuint (run.first_wakeup_samples, <, run.audio->len / 2);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
 }
 
@@ -501,7 +357,7 @@ test_bad_voice (gconstpointer data)
   const char *engine = data;
   g_autoptr(GError) error = NULL;
   gpointer instance = instance_new (engine, "voice=klingon-warrior\n", &error);
-  Run run;
+  TbTestTtsRun run;
 
   g_assert_null (instance);
   g_assert_error (error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_CONFIG);
@@ -509,20 +365,20 @@ test_bad_voice (gconstpointer data)
 
   /* The same voice in a request: error(), naming it, and no audio. */
   instance = default_instance (engine);
-  run_init (&run, SENTENCE, 8000);
+  tb_test_tts_run_init (&run, SENTENCE, 8000);
   run.voice = "klingon-warrior";
   run_synthesis (engine, instance, &run);
   g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_CONFIG);
   g_assert_true (tb_test_contains (run.error->message, "'klingon-warrior'"));
   g_assert_cmpuint (run.errors, ==, 1);
   g_assert_cmpuint (run.done + run.chunks, ==, 0);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
 
-  run_init (&run, SENTENCE, 7);
+  tb_test_tts_run_init (&run, SENTENCE, 7);
   run_synthesis (engine, instance, &run);
   g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED);
   g_assert_true (tb_test_contains (run.error->message, "sample rate 7 Hz"));
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
 }
 
@@ -532,52 +388,52 @@ test_empty (gconstpointer data)
 {
   const char *engine = data;
   gpointer instance = default_instance (engine);
-  Run run;
+  TbTestTtsRun run;
 
   speak (engine, instance, "", 16000, &run);
   g_assert_cmpuint (run.audio->len, <, 1600);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free (engine, instance);
 }
 
 static void
-test_cancel (const char *engine, CancelAt at)
+test_cancel (const char *engine, TbTestTtsCancelAt at)
 {
   gpointer instance = default_instance (engine);
-  Run run, after;
+  TbTestTtsRun run, after;
 
-  run_init (&run, LONG_TEXT, 16000);
+  tb_test_tts_run_init (&run, LONG_TEXT, 16000);
   run.cancel_at = at;
   run_synthesis (engine, instance, &run);
   assert_cancelled (&run);
-  g_assert_cmpuint (run.chunks, ==, at == CANCEL_FIRST_CHUNK ? 1 : 0);
+  g_assert_cmpuint (run.chunks, ==, at == TB_TEST_TTS_CANCEL_FIRST_CHUNK ? 1 : 0);
   g_test_message ("%s: error(CANCELLED) %.1f ms after the call", engine,
                   (run.t_end - run.t_call) / 1000.0);
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
 
   /* The engine was left in a state to speak again, at once. */
   speak (engine, instance, SENTENCE, 16000, &after);
   assert_speech (engine, &after);
-  run_clear (&after);
+  tb_test_tts_run_clear (&after);
   instance_free (engine, instance);
 }
 
 static void
 test_cancel_before (gconstpointer data)
 {
-  test_cancel (data, CANCEL_BEFORE);
+  test_cancel (data, TB_TEST_TTS_CANCEL_BEFORE);
 }
 
 static void
 test_cancel_after_call (gconstpointer data)
 {
-  test_cancel (data, CANCEL_AFTER_CALL);
+  test_cancel (data, TB_TEST_TTS_CANCEL_AFTER_CALL);
 }
 
 static void
 test_cancel_midway (gconstpointer data)
 {
-  test_cancel (data, CANCEL_FIRST_CHUNK);
+  test_cancel (data, TB_TEST_TTS_CANCEL_FIRST_CHUNK);
 }
 
 static void
@@ -585,18 +441,18 @@ test_rate (gconstpointer data)
 {
   const char *engine = data;
   gpointer instance = default_instance (engine);
-  Run normal, fast;
+  TbTestTtsRun normal, fast;
 
   speak (engine, instance, SENTENCE, 8000, &normal);
-  run_init (&fast, SENTENCE, 8000);
+  tb_test_tts_run_init (&fast, SENTENCE, 8000);
   fast.rate = 2.0;
   run_synthesis (engine, instance, &fast);
   assert_spoken (engine, &fast);
   g_test_message ("%s: %.2f s at rate 1, %.2f s at rate 2", engine,
-                  run_seconds (&normal), run_seconds (&fast));
-  g_assert_cmpfloat (run_seconds (&fast), <, 0.75 * run_seconds (&normal));
-  run_clear (&normal);
-  run_clear (&fast);
+                  tb_test_tts_run_seconds (&normal), tb_test_tts_run_seconds (&fast));
+  g_assert_cmpfloat (tb_test_tts_run_seconds (&fast), <, 0.75 * tb_test_tts_run_seconds (&normal));
+  tb_test_tts_run_clear (&normal);
+  tb_test_tts_run_clear (&fast);
   instance_free (engine, instance);
 }
 
@@ -617,10 +473,10 @@ speaker_thread (gpointer data)
   speaker->ok = TRUE;
   speaker->worst = 1;
   for (guint i = 0; i < speaker->rounds; i++) {
-    Run run;
+    TbTestTtsRun run;
     double r;
 
-    run_init (&run, SENTENCE, 16000);
+    tb_test_tts_run_init (&run, SENTENCE, 16000);
     run_synthesis (speaker->engine, speaker->instance, &run);
     speaker->ok &= run.done == 1 && run.errors == 0 && !run.late_audio && !run.wrong_thread;
     speaker->ok &= run.chunks >= 3;
@@ -629,7 +485,7 @@ speaker_thread (gpointer data)
                    < 0.01 * speaker->reference->len;
     r = envelope_likeness (run.audio, 16000, speaker->reference, 16000);
     speaker->worst = MIN (speaker->worst, r);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
   }
   return NULL;
 }
@@ -642,7 +498,7 @@ test_two_threads (gconstpointer data)
   const char *engine = data;
   Speaker speakers[2];
   GThread *threads[2];
-  Run alone;
+  TbTestTtsRun alone;
 
   for (guint i = 0; i < 2; i++)
     speakers[i] = (Speaker) { engine, default_instance (engine), NULL, 4, 0, FALSE };
@@ -660,30 +516,30 @@ test_two_threads (gconstpointer data)
     g_assert_cmpfloat (speakers[i].worst, >, 0.95);
     instance_free (engine, speakers[i].instance);
   }
-  run_clear (&alone);
+  tb_test_tts_run_clear (&alone);
 }
 
 static void
 test_espeak_language (void)
 {
   gpointer instance = default_instance ("espeak");
-  Run english, german;
+  TbTestTtsRun english, german;
   double likeness;
 
   speak ("espeak", instance, SENTENCE, 16000, &english);
   /* No voice named, another language: a voice of that language speaks. */
-  run_init (&german, SENTENCE, 16000);
+  tb_test_tts_run_init (&german, SENTENCE, 16000);
   german.language = "de-DE";
   run_synthesis ("espeak", instance, &german);
   assert_spoken ("espeak", &german);
   assert_speech ("espeak", &german);
   likeness = envelope_likeness (german.audio, 16000, english.audio, 16000);
   g_test_message ("espeak: the sentence in German is %.2f s, in English %.2f s; "
-                  "loudness contours alike at %.3f", run_seconds (&german),
-                  run_seconds (&english), likeness);
+                  "loudness contours alike at %.3f", tb_test_tts_run_seconds (&german),
+                  tb_test_tts_run_seconds (&english), likeness);
   g_assert_cmpfloat (likeness, <, 0.9);
-  run_clear (&english);
-  run_clear (&german);
+  tb_test_tts_run_clear (&english);
+  tb_test_tts_run_clear (&german);
   instance_free ("espeak", instance);
 }
 
@@ -692,23 +548,23 @@ test_flite_voices (void)
 {
   const char *const voices[] = { "slt", "kal", "kal16", "rms", "awb" };
   gpointer instance = default_instance ("flite");
-  Run run;
+  TbTestTtsRun run;
 
   for (guint i = 0; i < G_N_ELEMENTS (voices); i++) {
-    run_init (&run, SENTENCE, 16000);
+    tb_test_tts_run_init (&run, SENTENCE, 16000);
     run.voice = voices[i];
     run_synthesis ("flite", instance, &run);
     assert_spoken ("flite", &run);
     assert_speech ("flite", &run);
-    run_clear (&run);
+    tb_test_tts_run_clear (&run);
   }
   /* English only. */
-  run_init (&run, SENTENCE, 16000);
+  tb_test_tts_run_init (&run, SENTENCE, 16000);
   run.language = "de-DE";
   run_synthesis ("flite", instance, &run);
   g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_CONFIG);
   g_assert_true (tb_test_contains (run.error->message, "'de-DE'"));
-  run_clear (&run);
+  tb_test_tts_run_clear (&run);
   instance_free ("flite", instance);
 }
 
