@@ -1040,157 +1040,138 @@ test_wrong_key (void)
   fresh_fake ();
 }
 
+/* One chat of a fault test: the fake's knobs (and script) for it, and what
+ * must come of it: the answer @text, or (@text NULL) one error @code of
+ * TB_PLUGIN_ERROR whose message holds @words, after no tool call. */
+typedef struct {
+  const char *said;           /* NULL: no such chat */
+  gboolean same_fake;         /* go on with the fake, its knobs and log, as they are */
+  const char *knobs;
+  const char *script;
+  const char *text;
+  int code;
+  const char *words;
+  guint n_requests;           /* in the fake's log since it was reset */
+  gboolean check_deltas;
+  guint n_deltas;
+  guint min_first_ms;         /* the first delta at least this long after the call */
+  guint min_end_ms;           /* the end at least this long after the call */
+  guint max_end_ms;           /* ... and at most (0: not checked) */
+} FaultChat;
+
+typedef struct {
+  const char *path;
+  FaultChat chats[2];         /* on one instance, in turn */
+} Fault;
+
+static const Fault faults[] = {
+  { "/llm-openai/fault/401", {
+    { "Hello", .knobs = "\"status\":401", .code = TB_PLUGIN_ERROR_AUTH,
+      .words = "invalid API key for provider OpenAI", .n_requests = 1 } } },
+  /* 429 once with Retry-After: 1: the retry waits that second, then the
+   * answer comes. */
+  { "/llm-openai/fault/429-retry", {
+    { "Hello", .knobs = "\"status\":429,\"retry_after_s\":1,\"times\":1",
+      .text = "You said: Hello", .n_requests = 2, .min_first_ms = 1000 } } },
+  /* One retry (max-retries=1), then the error; a Retry-After beyond the
+   * request's deadline is not waited for. */
+  { "/llm-openai/fault/429", {
+    { "Hello", .knobs = "\"status\":429,\"retry_after_s\":1", .code = TB_PLUGIN_ERROR_RATE_LIMITED,
+      .words = "Rate limit reached", .n_requests = 2 },
+    { "Hello", .knobs = "\"status\":429,\"retry_after_s\":60", .code = TB_PLUGIN_ERROR_RATE_LIMITED,
+      .words = "provider OpenAI rate limited the request", .n_requests = 1,
+      .max_end_ms = 1000 } } },
+  /* Once: retried, since nothing was said yet; always: the error, with
+   * OpenAI's message. */
+  { "/llm-openai/fault/500", {
+    { "Hello", .knobs = "\"status\":500,\"times\":1", .text = "You said: Hello",
+      .n_requests = 2 },
+    { "Hello", .knobs = "\"status\":500", .code = TB_PLUGIN_ERROR_FAILED,
+      .words = "provider OpenAI answered 500 Internal Server Error: The server had an error",
+      .n_requests = 2 } } },
+  /* The connection cut in the middle of the text: the text so far was
+   * given (the role chunk and three pieces of text were sent), then one
+   * error; no retry (the caller heard part of it). */
+  { "/llm-openai/fault/drop", {
+    { "When?", .knobs = "\"drop_after\":4,\"chunk_ms\":20", .script = "[{\"text\":\"" REPLY "\"}]",
+      .code = TB_PLUGIN_ERROR_PROTOCOL, .words = "OpenAI", .n_requests = 1,
+      .check_deltas = TRUE, .n_deltas = 3 } } },
+  /* Cut after the status line, before any event. libsoup 3.2 reads a
+   * chunked body cut between two chunks as a body that ended, so the
+   * request cannot tell this from an empty answer and does not retry it:
+   * the plugin finds no finish_reason and no [DONE], and says so. The
+   * next chat is fine. */
+  { "/llm-openai/fault/drop-before-text", {
+    { "Hello", .knobs = "\"drop_after\":0,\"times\":1", .code = TB_PLUGIN_ERROR_PROTOCOL,
+      .words = "before finishing it", .n_requests = 1, .check_deltas = TRUE },
+    { "Hello", .same_fake = TRUE, .text = "You said: Hello", .n_requests = 2 } } },
+  /* A malformed event after text was given: a protocol error, not
+   * retried; as the first event: nothing was said, so the request is tried
+   * again. */
+  { "/llm-openai/fault/malformed", {
+    { "When?", .knobs = "\"malformed_at\":3,\"chunk_ms\":10",
+      .script = "[{\"text\":\"" REPLY "\"}]", .code = TB_PLUGIN_ERROR_PROTOCOL,
+      .words = "not a JSON object", .n_requests = 1, .check_deltas = TRUE, .n_deltas = 2 },
+    { "Hello", .knobs = "\"malformed_at\":0,\"times\":1", .text = "You said: Hello",
+      .n_requests = 2 } } },
+  /* A call whose arguments are not JSON: a protocol error, and no
+   * tool_call(); twice, since the first failure (nothing said yet) is
+   * retried. */
+  { "/llm-openai/fault/bad-arguments", {
+    { "Book it", .knobs = "",
+      .script = "[{\"tool_calls\":[{\"name\":\"book\",\"arguments\":\"{\\\"day\\\":\"}]},"
+                " {\"tool_calls\":[{\"name\":\"book\",\"arguments\":\"{\\\"day\\\":\"}]}]",
+      .code = TB_PLUGIN_ERROR_PROTOCOL, .words = "arguments", .n_requests = 2 } } },
+  /* No answer at all: a timeout after first-byte-timeout-ms (500 here),
+   * not retried; the instance is fine afterwards. */
+  { "/llm-openai/fault/stall", {
+    { "Hello", .knobs = "\"stall\":true", .code = TB_PLUGIN_ERROR_TIMEOUT,
+      .words = "no answer within 500 ms", .n_requests = 1, .min_end_ms = 450,
+      .max_end_ms = 2000 },
+    { "Again", .knobs = "", .text = "You said: Again", .n_requests = 1 } } },
+};
+
 static void
-test_status_401 (void)
+fault_chat (gpointer instance, const FaultChat *chat)
 {
-  gpointer instance = instance_new (NULL);
   Run run;
 
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"status\":401");
+  if (!chat->same_fake) {
+    fresh_fake ();
+    tb_fake_cloud_knobs (fake, "llm", chat->knobs);
+  }
+  if (chat->script)
+    tb_fake_cloud_script (fake, "llm", chat->script);
   run_init (&run);
-  run_said (instance, "Hello", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_AUTH);
-  g_assert_true (tb_test_contains (run.error->message, "invalid API key for provider OpenAI"));
+  run_said (instance, chat->said, &run);
+  if (!chat->text) {
+    g_assert_error (run.error, TB_PLUGIN_ERROR, chat->code);
+    g_test_message ("%s after %.0f ms", run.error->message, (run.t_end - run.t_call) / 1000.0);
+    g_assert_true (tb_test_contains (run.error->message, chat->words));
+    g_assert_cmpuint (run.done, ==, 0);
+    g_assert_cmpuint (run.calls->len, ==, 0);
+  } else {
+    assert_text (&run, chat->text);
+  }
+  if (chat->check_deltas)
+    g_assert_cmpuint (run.deltas->len, ==, chat->n_deltas);
+  if (chat->min_first_ms)
+    g_assert_cmpint (run.t_first - run.t_call, >=, chat->min_first_ms * 1000);
+  g_assert_cmpint (run.t_end - run.t_call, >=, chat->min_end_ms * 1000);
+  if (chat->max_end_ms)
+    g_assert_cmpint (run.t_end - run.t_call, <, chat->max_end_ms * 1000);
+  g_assert_cmpuint (n_requests (), ==, chat->n_requests);
   run_clear (&run);
-  g_assert_cmpuint (n_requests (), ==, 1);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
 }
 
-/* 429 once with Retry-After: 1: the retry waits that second, then the
- * answer comes. */
 static void
-test_status_429_retry (void)
+test_fault (gconstpointer data)
 {
+  const Fault *fault = data;
   gpointer instance = instance_new (NULL);
-  Run run;
 
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"status\":429,\"retry_after_s\":1,\"times\":1");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  assert_text (&run, "You said: Hello");
-  g_test_message ("answered %.0f ms after a 429 with Retry-After: 1",
-                  (run.t_end - run.t_call) / 1000.0);
-  g_assert_cmpint (run.t_first - run.t_call, >=, 1000 * 1000);
-  g_assert_cmpuint (n_requests (), ==, 2);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-static void
-test_status_429 (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"status\":429,\"retry_after_s\":1");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_RATE_LIMITED);
-  g_test_message ("%s", run.error->message);
-  g_assert_true (tb_test_contains (run.error->message, "Rate limit reached"));
-  run_clear (&run);
-  /* One retry (max-retries=1), then the error. */
-  g_assert_cmpuint (n_requests (), ==, 2);
-
-  /* A Retry-After beyond the request's deadline is not waited for. */
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"status\":429,\"retry_after_s\":60");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_RATE_LIMITED);
-  g_assert_cmpint (run.t_end - run.t_call, <, 1000 * 1000);
-  g_assert_cmpuint (n_requests (), ==, 1);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-static void
-test_status_500 (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  /* Once: retried, since nothing was said yet. */
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"status\":500,\"times\":1");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  assert_text (&run, "You said: Hello");
-  g_assert_cmpuint (n_requests (), ==, 2);
-  run_clear (&run);
-
-  /* Always: the error, with OpenAI's message. */
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"status\":500");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED);
-  g_test_message ("%s", run.error->message);
-  g_assert_true (tb_test_contains (run.error->message, "OpenAI"));
-  g_assert_true (tb_test_contains (run.error->message, "The server had an error"));
-  g_assert_cmpuint (n_requests (), ==, 2);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-/* The connection cut in the middle of the text: the text so far was
- * given, then one error; no retry (the caller heard part of it). */
-static void
-test_drop (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  fresh_fake ();
-  tb_fake_cloud_script (fake, "llm", "[{\"text\":\"" REPLY "\"}]");
-  tb_fake_cloud_knobs (fake, "llm", "\"drop_after\":4,\"chunk_ms\":20");
-  run_init (&run);
-  run_said (instance, "When?", &run);
-  g_assert_nonnull (run.error);
-  g_test_message ("%s", run.error->message);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_PROTOCOL);
-  g_assert_true (tb_test_contains (run.error->message, "OpenAI"));
-  g_assert_cmpuint (run.done, ==, 0);
-  /* The role chunk and three pieces of text were sent. */
-  g_assert_cmpuint (run.deltas->len, ==, 3);
-  g_assert_cmpuint (n_requests (), ==, 1);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-/* Cut after the status line, before any event. libsoup 3.2 reads a
- * chunked body cut between two chunks as a body that ended, so the
- * request cannot tell this from an empty answer and does not retry it: the
- * plugin finds no finish_reason and no [DONE], and says so. */
-static void
-test_drop_before_text (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"drop_after\":0,\"times\":1");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_PROTOCOL);
-  g_assert_true (tb_test_contains (run.error->message, "before finishing it"));
-  g_assert_cmpuint (run.deltas->len, ==, 0);
-  run_clear (&run);
-
-  /* The next chat is fine. */
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  assert_text (&run, "You said: Hello");
-  g_assert_cmpuint (n_requests (), ==, 2);
-  run_clear (&run);
+  for (guint i = 0; i < G_N_ELEMENTS (fault->chats) && fault->chats[i].said; i++)
+    fault_chat (instance, &fault->chats[i]);
   instance_free (instance);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -1220,91 +1201,6 @@ test_drop_after_finish (void)
   run_init (&run);
   run_said (instance, "When?", &run);
   assert_text (&run, REPLY);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-static void
-test_malformed (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  /* After text was given: a protocol error, not retried. */
-  fresh_fake ();
-  tb_fake_cloud_script (fake, "llm", "[{\"text\":\"" REPLY "\"}]");
-  tb_fake_cloud_knobs (fake, "llm", "\"malformed_at\":3,\"chunk_ms\":10");
-  run_init (&run);
-  run_said (instance, "When?", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_PROTOCOL);
-  g_test_message ("%s", run.error->message);
-  g_assert_true (tb_test_contains (run.error->message, "not a JSON object"));
-  g_assert_cmpuint (run.deltas->len, ==, 2);
-  g_assert_cmpuint (n_requests (), ==, 1);
-  run_clear (&run);
-
-  /* The first event: nothing was said, so the request is tried again. */
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"malformed_at\":0,\"times\":1");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  assert_text (&run, "You said: Hello");
-  g_assert_cmpuint (n_requests (), ==, 2);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-/* A call whose arguments are not JSON: a protocol error, and no
- * tool_call(). */
-static void
-test_bad_arguments (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  fresh_fake ();
-  /* Twice: the first failure (nothing said yet) is retried. */
-  tb_fake_cloud_script (fake, "llm",
-                        "[{\"tool_calls\":[{\"name\":\"book\",\"arguments\":\"{\\\"day\\\":\"}]},"
-                        " {\"tool_calls\":[{\"name\":\"book\",\"arguments\":\"{\\\"day\\\":\"}]}]");
-  run_init (&run);
-  run_said (instance, "Book it", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_PROTOCOL);
-  g_test_message ("%s", run.error->message);
-  g_assert_true (tb_test_contains (run.error->message, "arguments"));
-  g_assert_cmpuint (run.calls->len, ==, 0);
-  g_assert_cmpuint (n_requests (), ==, 2);
-  run_clear (&run);
-  instance_free (instance);
-  tb_fake_cloud_assert_clean (fake);
-}
-
-/* No answer at all: a timeout after first-byte-timeout-ms (500 here),
- * not retried. */
-static void
-test_stall (void)
-{
-  gpointer instance = instance_new (NULL);
-  Run run;
-
-  fresh_fake ();
-  tb_fake_cloud_knobs (fake, "llm", "\"stall\":true");
-  run_init (&run);
-  run_said (instance, "Hello", &run);
-  g_assert_error (run.error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_TIMEOUT);
-  g_test_message ("%s after %.0f ms", run.error->message, (run.t_end - run.t_call) / 1000.0);
-  g_assert_cmpint (run.t_end - run.t_call, >=, 450 * 1000);
-  g_assert_cmpint (run.t_end - run.t_call, <, 2000 * 1000);
-  g_assert_cmpuint (n_requests (), ==, 1);
-  run_clear (&run);
-
-  /* The instance is fine afterwards. */
-  fresh_fake ();
-  run_init (&run);
-  run_said (instance, "Again", &run);
-  assert_text (&run, "You said: Again");
   run_clear (&run);
   instance_free (instance);
   tb_fake_cloud_assert_clean (fake);
@@ -1450,16 +1346,9 @@ main (int argc, char **argv)
   g_test_add_func ("/llm-openai/azure", test_azure);
   g_test_add_func ("/llm-openai/fake-refuses", test_fake_refuses);
   g_test_add_func ("/llm-openai/fault/wrong-key", test_wrong_key);
-  g_test_add_func ("/llm-openai/fault/401", test_status_401);
-  g_test_add_func ("/llm-openai/fault/429-retry", test_status_429_retry);
-  g_test_add_func ("/llm-openai/fault/429", test_status_429);
-  g_test_add_func ("/llm-openai/fault/500", test_status_500);
-  g_test_add_func ("/llm-openai/fault/drop", test_drop);
-  g_test_add_func ("/llm-openai/fault/drop-before-text", test_drop_before_text);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    g_test_add_data_func (faults[i].path, &faults[i], test_fault);
   g_test_add_func ("/llm-openai/fault/drop-after-finish", test_drop_after_finish);
-  g_test_add_func ("/llm-openai/fault/malformed", test_malformed);
-  g_test_add_func ("/llm-openai/fault/bad-arguments", test_bad_arguments);
-  g_test_add_func ("/llm-openai/fault/stall", test_stall);
   g_test_add_func ("/llm-openai/fault/slow", test_slow);
   g_test_add_func ("/llm-openai/cancel/midway", test_cancel_midway);
   g_test_add_func ("/llm-openai/cancel/before", test_cancel_before);
