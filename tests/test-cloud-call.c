@@ -68,21 +68,12 @@ static void
 call (Fixture *f, const guint *bursts_ms, guint total_ms)
 {
   g_autofree char *caller = g_build_filename (f->s.dir, "caller.wav", NULL);
-  g_autofree char *hangup = g_strdup_printf ("%.1f", total_ms / 1000.0 + 1.0);
   g_autofree char *end = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *args[] = { "--play", caller, "--record", NULL, "--hangup-after", hangup, NULL };
 
   f->heard = g_build_filename (f->s.dir, "heard.wav", NULL);
-  args[3] = f->heard;
   tb_test_write_bursts (caller, RATE, 300.0, bursts_ms, total_ms);
-  tb_test_run_tb_call (&f->s, "3000", args, &f->run);
-  g_assert_nonnull (f->run.json);
-  end = tb_test_server_wait_call_end (&f->s);
-  g_test_message ("end of call: %s", end);
-  f->parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_data (f->parser, end, -1, &error));
-  f->end = json_node_get_object (json_parser_get_root (f->parser));
+  end = tb_test_run_call (&f->s, "3000", caller, f->heard, total_ms / 1000.0 + 1.0, NULL, &f->run);
+  f->parser = tb_test_parse_object (end, &f->end);
 }
 
 static void

@@ -63,29 +63,12 @@ call (Fixture *f, const guint *bursts_ms, guint total_ms, const char *const *mor
 {
   g_autofree char *caller = g_build_filename (f->s.dir, "talk.wav", NULL);
   g_autofree char *heard = g_build_filename (f->s.dir, "heard.wav", NULL);
-  g_autofree char *hangup = g_strdup_printf ("%.1f", total_ms / 1000.0 + 1.0);
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autofree char *end = NULL;
-  g_autoptr(GError) error = NULL;
 
   tb_test_write_bursts (caller, 16000, CALLER_HZ, bursts_ms, total_ms);
-  g_ptr_array_add (args, "--play");
-  g_ptr_array_add (args, caller);
-  g_ptr_array_add (args, "--record");
-  g_ptr_array_add (args, heard);
-  g_ptr_array_add (args, "--hangup-after");
-  g_ptr_array_add (args, hangup);
-  for (guint i = 0; more_args && more_args[i]; i++)
-    g_ptr_array_add (args, (gpointer) more_args[i]);
-  g_ptr_array_add (args, NULL);
-  tb_test_run_tb_call (&f->s, "2000", (const char *const *) args->pdata, &f->run);
-  g_assert_nonnull (f->run.json);
-
-  end = tb_test_server_wait_call_end (&f->s);
-  g_test_message ("end of call: %s", end);
-  f->parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_data (f->parser, end, -1, &error));
-  f->end = json_node_get_object (json_parser_get_root (f->parser));
+  end = tb_test_run_call (&f->s, "2000", caller, heard, total_ms / 1000.0 + 1.0, more_args,
+                          &f->run);
+  f->parser = tb_test_parse_object (end, &f->end);
 }
 
 static void

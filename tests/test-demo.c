@@ -128,7 +128,6 @@ test_booking_call (void)
   JsonObject *appointment;
   TbTestRun run;
   double match, mismatch;
-  const char *args[] = { "--play", NULL, "--record", NULL, "--hangup-after", "45", NULL };
 
   s.plugin_path = TB_BUILD_ROOT "/plugins";
   s.http_port = tb_test_free_port ();
@@ -150,14 +149,9 @@ test_booking_call (void)
 
   caller = write_caller (s.dir);
   heard_path = g_build_filename (s.dir, "heard.wav", NULL);
-  args[1] = caller;
-  args[3] = heard_path;
-  tb_test_run_tb_call (&s, "3000", args, &run);
-  g_assert_nonnull (run.json);
+  end = tb_test_run_call (&s, "3000", caller, heard_path, 45, NULL, &run);
   /* The agent said goodbye and hung up. */
   g_assert_cmpstr (json_object_get_string_member (run.json, "hangup"), ==, "remote");
-  end = tb_test_server_wait_call_end (&s);
-  g_test_message ("end of call: %s", end);
   g_assert_true (tb_test_contains (end, "\"end_reason\":\"agent-hangup\""));
   g_assert_true (tb_test_contains (end, "\"name\":\"book_appointment\""));
 

@@ -54,6 +54,42 @@ tb_test_run_tb_call (TbTestServer *s, const char *number, const char *const *arg
   tb_test_run_parse (run);
 }
 
+char *
+tb_test_run_call (TbTestServer *s, const char *number, const char *caller, const char *heard,
+                  double hangup_s, const char *const *more_args, TbTestRun *run)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  char *end;
+
+  g_ptr_array_add (args, g_strdup ("--play"));
+  g_ptr_array_add (args, g_strdup (caller));
+  g_ptr_array_add (args, g_strdup ("--record"));
+  g_ptr_array_add (args, g_strdup (heard));
+  g_ptr_array_add (args, g_strdup ("--hangup-after"));
+  g_ptr_array_add (args, g_strdup_printf ("%.1f", hangup_s));
+  for (guint i = 0; more_args && more_args[i]; i++)
+    g_ptr_array_add (args, g_strdup (more_args[i]));
+  g_ptr_array_add (args, NULL);
+  tb_test_run_tb_call (s, number, (const char *const *) args->pdata, run);
+  g_assert_nonnull (run->json);
+  end = tb_test_server_wait_call_end (s);
+  g_test_message ("end of call: %s", end);
+  return end;
+}
+
+JsonParser *
+tb_test_parse_object (const char *json, JsonObject **object)
+{
+  JsonParser *parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  *object = json_node_get_object (json_parser_get_root (parser));
+  return parser;
+}
+
 void
 tb_test_write_bursts (const char *path, guint rate, double hz, const guint *bursts_ms, guint total_ms)
 {

@@ -21,6 +21,16 @@ typedef struct {
 void tb_test_run_tb_call (TbTestServer *s, const char *number, const char *const *args,
                           TbTestRun *run);
 void tb_test_run_clear (TbTestRun *run);
+/* Runs tb-call to @number of @s playing @caller and recording what it
+ * hears into @heard, hanging up @hangup_s after the start, with
+ * @more_args (NULL-terminated, or NULL) after those; asserts that it
+ * printed its summary, then waits for the daemon's end-of-call line and
+ * returns it. */
+char *tb_test_run_call (TbTestServer *s, const char *number, const char *caller,
+                        const char *heard, double hangup_s, const char *const *more_args,
+                        TbTestRun *run);
+/* @json parsed (it must be an object, put in @object). */
+JsonParser *tb_test_parse_object (const char *json, JsonObject **object);
 /* tb-call's command line for such a run, and reading its output. */
 GPtrArray *tb_test_tb_call_argv (TbTestServer *s, const char *number, const char *const *args);
 void tb_test_run_parse (TbTestRun *run);
