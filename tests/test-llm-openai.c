@@ -593,6 +593,20 @@ assert_text (const Run *run, const char *expected)
   g_assert_cmpstr (text, ==, expected);
 }
 
+/* @said on @instance, answered by the fake with no script left: it
+ * repeats it. */
+static void
+assert_echoes (gpointer instance, const char *said)
+{
+  g_autofree char *expected = g_strconcat ("You said: ", said, NULL);
+  Run run;
+
+  run_init (&run);
+  run_said (instance, said, &run);
+  assert_text (&run, expected);
+  run_clear (&run);
+}
+
 /* The requests the fake logged for the route. */
 static guint
 n_requests (void)
@@ -656,10 +670,7 @@ test_streamed_text (void)
   run_clear (&run);
 
   /* No script left: the fake repeats what was said. */
-  run_init (&run);
-  run_said (instance, "Hello there, is anybody in?", &run);
-  assert_text (&run, "You said: Hello there, is anybody in?");
-  run_clear (&run);
+  assert_echoes (instance, "Hello there, is anybody in?");
   instance_free (instance);
   tb_fake_cloud_assert_clean (fake);
 }
@@ -859,13 +870,9 @@ test_azure (void)
   gpointer instance = instance_new (lines);
   g_autoptr(JsonArray) requests = NULL;
   JsonObject *entry;
-  Run run;
 
   fresh_fake ();
-  run_init (&run);
-  run_said (instance, "Hello Azure", &run);
-  assert_text (&run, "You said: Hello Azure");
-  run_clear (&run);
+  assert_echoes (instance, "Hello Azure");
   requests = tb_fake_cloud_requests (fake, "llm");
   g_assert_cmpuint (json_array_get_length (requests), ==, 1);
   entry = json_array_get_object_element (requests, 0);
@@ -1261,10 +1268,7 @@ test_cancel_midway (void)
   run_clear (&run);
 
   /* The instance answers again at once. */
-  run_init (&run);
-  run_said (instance, "Hello again", &run);
-  assert_text (&run, "You said: Hello again");
-  run_clear (&run);
+  assert_echoes (instance, "Hello again");
   instance_free (instance);
   tb_fake_cloud_assert_clean (fake);
 }
