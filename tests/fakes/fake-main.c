@@ -281,6 +281,7 @@ main (int argc, char **argv)
   tb_fake_deepgram_register (server);
   tb_fake_transcriptions_register (server);
   tb_fake_tts_register (server);
+  tb_fake_webhook_register (server);
   if (!soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
     g_printerr ("tb-fake-cloud: %s\n", error->message);
     return 1;

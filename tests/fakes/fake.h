@@ -135,5 +135,6 @@ void tb_fake_llm_register (SoupServer *server);
 void tb_fake_deepgram_register (SoupServer *server);
 void tb_fake_transcriptions_register (SoupServer *server);
 void tb_fake_tts_register (SoupServer *server);
+void tb_fake_webhook_register (SoupServer *server);
 
 G_END_DECLS

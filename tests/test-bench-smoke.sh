@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test-bench-smoke.sh — the benchmark harnesses run, with tiny settings, so
+# that they cannot rot: tools/bench/latency places one call and writes its
+# JSON with every figure present. Timings are not judged here.
+set -euo pipefail
+build=$1
+source=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+"$source/tools/bench/latency" --calls 1 --build-dir "$build" --json "$out/latency.json" \
+  --markdown "$out/latency.md" > /dev/null
+python3 - "$out/latency.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for key in ("first_response_ms", "response_ms", "overhead_ms", "tool_response_ms",
+            "barge_in_stop_ms"):
+    s = r[key]
+    assert s["n"] >= 1 and s["mean"] is not None and s["p95"] is not None, (key, s)
+    assert 0 <= s["mean"] <= 10000, (key, s)
+assert r["providers_ms"] == {"stt": 50, "llm": 94, "tts": 51, "webhook": 100}, r["providers_ms"]
+# A regular response cannot beat the endpointing and the providers' time.
+assert r["response_ms"]["mean"] >= 700 + 50 + 94 + 51, r["response_ms"]
+PY
+grep -q "| First response" "$out/latency.md"
+echo "tools/bench/latency ran one call and reported every figure"
