@@ -24,3 +24,21 @@ assert r["response_ms"]["mean"] >= 700 + 50 + 94 + 51, r["response_ms"]
 PY
 grep -q "| First response" "$out/latency.md"
 echo "tools/bench/latency ran one call and reported every figure"
+
+# tools/bench/capacity: one step of 3 short calls, against the daemon and
+# the floor.
+"$source/tools/bench/capacity" --steps 3 --call-seconds 12 --build-dir "$build" \
+  --json "$out/capacity.json" --markdown "$out/capacity.md" > /dev/null
+python3 - "$out/capacity.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for steps in (r["steps"], r["floor"]["steps"]):
+    assert len(steps) == 1, steps
+    s = steps[0]
+    assert s["calls"] == 3 and s["completed"] == 3 and s["failed"] == 0, s
+    assert s["cpu_ms_per_call_s"] > 0 and s["threads"] > 0 and s["fds"] > 0, s
+assert r["steps"][0]["probe_response_ms"] is not None, r["steps"][0]
+assert r["steps"][0]["cpu_vs_floor"] is not None, r["steps"][0]
+PY
+grep -q "| calls | completed" "$out/capacity.md"
+echo "tools/bench/capacity ran a step against the daemon and the floor"

@@ -1,0 +1,240 @@
+"""tbbench.py — what tools/bench/latency and tools/bench/capacity share:
+free loopback ports, tb-fake-cloud and the daemon started on an agent whose
+providers are the fakes, caller audio, waiting on the daemon's log, and the
+statistics and machine line of the reports."""
+
+import json
+import math
+import os
+import platform
+import re
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import wave
+
+KEY = "sk-bench-0123456789abcdef"
+KEY_ENV = "TB_BENCH_CLOUD_KEY"
+RATE = 16000
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_udp_tcp_port():
+    while True:
+        port = free_port()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+
+
+def bursts_pcm(bursts, total_ms, rate):
+    """16-bit samples: 300 Hz bursts (speech to the fake recogniser) at
+    @bursts [(start_ms, end_ms)], silence elsewhere."""
+    samples = [0] * (total_ms * rate // 1000)
+    for start, end in bursts:
+        for i in range(start * rate // 1000, end * rate // 1000):
+            samples[i] = int(8000 * math.sin(2 * math.pi * 300 * i / rate))
+    return samples
+
+
+def write_caller(path, bursts, total_ms):
+    """A 16 kHz WAV of bursts_pcm (for tb-call)."""
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(struct.pack(f"<{total_ms * RATE // 1000}h",
+                                  *bursts_pcm(bursts, total_ms, RATE)))
+
+
+def _mulaw(sample):
+    bias, clip = 0x84, 32635
+    sign = 0x80 if sample < 0 else 0
+    sample = min(abs(sample), clip) + bias
+    exponent = 7
+    for e in range(7, -1, -1):
+        if sample & (0x4000 >> (7 - e)):
+            exponent = e
+            break
+    mantissa = (sample >> (exponent + 3)) & 0x0F
+    return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+def write_caller_mulaw(path, bursts, total_ms):
+    """An 8 kHz G.711 µ-law WAV of bursts_pcm: sipp's rtp_stream sends a
+    WAV's data as the RTP payload as it is."""
+    data = bytes(_mulaw(x) for x in bursts_pcm(bursts, total_ms, 8000))
+    fmt = struct.pack("<HHIIHH", 7, 1, 8000, 8000, 1, 8)
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE")
+        f.write(b"fmt " + struct.pack("<I", len(fmt)) + fmt)
+        f.write(b"data" + struct.pack("<I", len(data)) + data)
+
+
+def control(url, path, body):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as reply:
+        return json.load(reply)
+
+
+def fake_log(url):
+    with urllib.request.urlopen(url + "/_fake/log", timeout=10) as reply:
+        return json.load(reply)
+
+
+def wait_for(path, needle, count, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with open(path, errors="replace") as f:
+            text = f.read()
+        if text.count(needle) >= count:
+            return text
+        time.sleep(0.05)
+    raise RuntimeError(f"{path}: '{needle}' not seen {count} times in {timeout_s} s")
+
+
+def summary(values):
+    if not values:
+        return {"mean": None, "p95": None, "n": 0}
+    ordered = sorted(values)
+    # Nearest rank.
+    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    return {"mean": round(statistics.fmean(values), 1), "p95": round(p95, 1), "n": len(values)}
+
+
+def machine():
+    cpus = os.cpu_count()
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            model = m.group(1) if m else ""
+    except OSError:
+        pass
+    return f"{platform.node()}: {cpus} CPUs {model}".strip()
+
+
+def config(dir_, sip_port, http_port, fake_url, build_dir, endpointing_ms, rtp_ports,
+           max_calls=1000):
+    """The daemon's config: agent "bench" on 5000 with Deepgram, OpenAI,
+    ElevenLabs and a webhook tool, all pointed at the fake."""
+    ws = "ws" + fake_url[len("http"):]
+    text = f"""[talkingbits]
+plugin-path={os.path.join(build_dir, 'plugins')}
+[sip]
+listen=127.0.0.1:{sip_port}
+max-calls={max_calls}
+[http]
+listen=127.0.0.1:{http_port}
+[media]
+rtp-ports={rtp_ports}
+[agent:bench]
+numbers=5000
+greeting=Hello, Greenfield Clinic.
+stt=deepgram
+tts=elevenlabs
+llm=openai
+tools=booking
+endpointing-ms={endpointing_ms}
+[stt:deepgram]
+base-url={ws}
+api-key-env={KEY_ENV}
+[llm:openai]
+base-url={fake_url}/v1
+api-key-env={KEY_ENV}
+[tts:elevenlabs]
+base-url={fake_url}
+api-key-env={KEY_ENV}
+[tool:booking]
+plugin=webhook
+url={fake_url}/webhook/book
+function=book_appointment
+description=Book an appointment.
+parameters={{"type":"object","properties":{{"day":{{"type":"string"}},"time":{{"type":"string"}}}},"required":["day","time"]}}
+"""
+    path = os.path.join(dir_, "bench.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+
+
+class Stack:
+    """tb-fake-cloud and the daemon on config(), in @work."""
+
+    def __init__(self, build_dir, work, endpointing_ms=700, rtp_ports=None, max_calls=1000):
+        self.build_dir = build_dir
+        self.daemon_exe = os.path.join(build_dir, "core", "talkingbits")
+        self.tb_call = os.path.join(build_dir, "tools", "tb-call")
+        fake_exe = os.path.join(build_dir, "tests", "fakes", "tb-fake-cloud")
+        for exe in (self.daemon_exe, self.tb_call, fake_exe):
+            if not os.access(exe, os.X_OK):
+                sys.exit(f"bench: {exe} is missing: build first (tools/setup)")
+        self.work = work
+        self.fake = self.daemon = None
+        self.fake = subprocess.Popen([fake_exe, "--api-key", KEY], stdout=subprocess.PIPE,
+                                     text=True)
+        line = self.fake.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            sys.exit(f"bench: tb-fake-cloud said {line!r}")
+        self.fake_url = line[len("listening on "):]
+        self.sip_port, self.http_port = free_udp_tcp_port(), free_port()
+        if rtp_ports is None:
+            first = 30000 + (self.sip_port % 1000) * 20
+            rtp_ports = f"{first}-{first + 19}"
+        conf = config(work, self.sip_port, self.http_port, self.fake_url, build_dir,
+                      endpointing_ms, rtp_ports, max_calls)
+        self.log_path = os.path.join(work, "daemon.log")
+        env = dict(os.environ, **{KEY_ENV: KEY, "TALKINGBITS_PLUGIN_PATH": ""})
+        with open(self.log_path, "w") as log:
+            self.daemon = subprocess.Popen([self.daemon_exe, "-v", "--config", conf], stdout=log,
+                                           stderr=subprocess.STDOUT, env=env, cwd=work)
+        wait_for(self.log_path, " ready (pid ", 1, 30)
+
+    def knobs(self, **ms):
+        """Provider latencies: stt, llm, tts, webhook (ms)."""
+        control(self.fake_url, "/_fake/knobs", {"route": "llm", "first_byte_ms": ms["llm"]})
+        control(self.fake_url, "/_fake/knobs", {"route": "tts-elevenlabs",
+                                                "first_byte_ms": ms["tts"]})
+        control(self.fake_url, "/_fake/knobs", {"route": "stt-deepgram", "chunk_ms": ms["stt"]})
+        control(self.fake_url, "/_fake/knobs", {"route": "webhook",
+                                                "first_byte_ms": ms["webhook"]})
+
+    def script(self, route, items):
+        control(self.fake_url, "/_fake/script", {"route": route, "items": items})
+
+    def reset(self):
+        control(self.fake_url, "/_fake/reset", {})
+
+    def violations(self):
+        return fake_log(self.fake_url)["violations"]
+
+    def call_records(self, count, timeout_s=60):
+        """The JSON of the first @count end-of-call lines of the log."""
+        text = wait_for(self.log_path, " ended: {", count, timeout_s)
+        return [json.loads(part.split("\n")[0]) for part in text.split(" ended: ")[1:count + 1]]
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+        if self.fake:
+            self.fake.kill()
+            self.fake.wait()
