@@ -38,6 +38,7 @@ for steps in (r["steps"], r["floor"]["steps"]):
     assert s["calls"] == 3 and s["completed"] == 3 and s["failed"] == 0, s
     assert s["cpu_ms_per_call_s"] > 0 and s["threads"] > 0 and s["fds"] > 0, s
 assert r["steps"][0]["probe_response_ms"] is not None, r["steps"][0]
+assert 0 < r["steps"][0]["rtp_jitter_p99_ms"] < 1000, r["steps"][0]
 assert r["steps"][0]["cpu_vs_floor"] is not None, r["steps"][0]
 PY
 grep -q "| calls | completed" "$out/capacity.md"

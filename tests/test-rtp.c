@@ -4,6 +4,7 @@
 #include "dtmf.h"
 #include "pacer.h"
 #include "reorder.h"
+#include "interarrival.h"
 #include "rtp-ports.h"
 
 #include <string.h>
@@ -510,6 +511,33 @@ test_ports_ipv6_and_errors (void)
   tb_rtp_ports_release (ports, port);
 }
 
+/* Packet interval jitter: packets on time give the smallest bucket; one
+ * 6 ms late (and the next one on time again) shows in the 99th
+ * percentile of 99 intervals; a gap in the sequence and a packet of
+ * another stream are no interval. */
+static void
+test_interarrival (void)
+{
+  TbInterarrival ia = { 0 };
+  gint64 t = 1000000;
+
+  g_assert_cmpfloat (tb_interarrival_percentile_ms (&ia, 99), ==, -1);
+  for (guint i = 0; i < 50; i++)
+    tb_interarrival_add (&ia, t + i * 20000, (guint16) (65500 + i), 160 * i, 8000);
+  g_assert_cmpuint (ia.count, ==, 49);
+  g_assert_cmpfloat (tb_interarrival_percentile_ms (&ia, 99), ==, 0.25);
+  /* 50 more, the 10th of them 6 ms late: intervals of 26 and 14 ms. */
+  for (guint i = 50; i < 100; i++)
+    tb_interarrival_add (&ia, t + i * 20000 + (i == 60 ? 6000 : 0), (guint16) (65500 + i),
+                         160 * i, 8000);
+  g_assert_cmpuint (ia.count, ==, 99);
+  g_assert_cmpfloat (tb_interarrival_percentile_ms (&ia, 50), ==, 0.25);
+  g_assert_cmpfloat (tb_interarrival_percentile_ms (&ia, 99), ==, 6.25);
+  /* A lost packet: no interval across the gap. */
+  tb_interarrival_add (&ia, t + 102 * 20000 + 30000, (guint16) (65500 + 102), 160 * 102, 8000);
+  g_assert_cmpuint (ia.count, ==, 99);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -527,6 +555,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtp/dtmf/send", test_dtmf_send);
   g_test_add_func ("/rtp/pacer", test_pacer);
   g_test_add_func ("/rtp/ports", test_ports);
+  g_test_add_func ("/rtp/interarrival", test_interarrival);
   g_test_add_func ("/rtp/ports/ipv6-and-errors", test_ports_ipv6_and_errors);
   return g_test_run ();
 }

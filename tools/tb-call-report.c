@@ -69,6 +69,8 @@ rtp (const TbMediaStats *stats)
 
   json_object_set_int_member (object, "sent", stats->packets_sent);
   json_object_set_int_member (object, "received", stats->packets_received);
+  if (stats->interval_jitter_p99_ms >= 0)
+    json_object_set_double_member (object, "jitter_p99_ms", stats->interval_jitter_p99_ms);
   json_object_set_int_member (object, "lost", stats->packets_lost);
   return object;
 }

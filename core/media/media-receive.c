@@ -174,9 +174,15 @@ receive_datagram (TbMediaSession *session, const guint8 *data, gsize size,
   if (!session->have_remote_ssrc || packet.ssrc != session->remote_ssrc) {
     /* A new source (the peer restarted, or a transfer): a new sequence. */
     tb_reorder_reset (session->reorder);
+    session->arrivals.have_last = FALSE;
     session->have_remote_ssrc = TRUE;
     session->remote_ssrc = packet.ssrc;
   }
+
+  /* Every codec here has an 8000 Hz RTP clock (G.722's too, RFC 3551). */
+  if (packet.payload_type == session->payload_type)
+    tb_interarrival_add (&session->arrivals, g_get_monotonic_time (), packet.seq,
+                         packet.timestamp, 8000);
 
   switch (tb_reorder_push (session->reorder, &packet)) {
   case TB_REORDER_IN_ORDER:

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "media-session.h"
+#include "interarrival.h"
 #include "media-chain.h"
 #include "reorder.h"
 #include "dtmf.h"
@@ -95,6 +96,7 @@ struct _TbMediaSession {
   guint8 packet[TB_RTP_HEADER_SIZE + TB_REORDER_MAX_PAYLOAD];
 
   TbMediaStats stats;
+  TbInterarrival arrivals;     /* of the peer's audio packets */
 };
 
 /* Around every dispatch from the socket or the pacer; leave() returns FALSE

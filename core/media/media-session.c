@@ -371,4 +371,5 @@ tb_media_session_get_stats (TbMediaSession *session, TbMediaStats *stats)
   *stats = session->stats;
   stats->packets_lost = tb_reorder_get_lost (session->reorder);
   stats->samples_queued = session->queue.len / sizeof (gint16);
+  stats->interval_jitter_p99_ms = tb_interarrival_percentile_ms (&session->arrivals, 99);
 }

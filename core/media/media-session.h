@@ -73,6 +73,9 @@ typedef struct {
   guint64 packets_invalid;     /* not RTP, or an unexpected payload type */
   guint64 frames_delivered;
   guint64 samples_queued;      /* audio waiting to be sent, at frame_rate */
+  /* 99th percentile of the peer's audio packets' interval jitter (arrival
+   * interval against timestamp interval), ms; -1 before two in a row. */
+  double interval_jitter_p99_ms;
 } TbMediaStats;
 
 typedef struct _TbMediaSession TbMediaSession;
