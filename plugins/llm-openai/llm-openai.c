@@ -116,7 +116,6 @@ typedef struct {
   GString *text;              /* text of the event being read          */
   GError *failure;            /* why the events read make no sense     */
   TbCloudRequest *request;    /* the request, from its first chunk on  */
-  GSource *fail_source;       /* hands failure to the request          */
   gboolean type_checked;      /* the answer is an event stream         */
   gboolean answered;          /* the answer was complete and given     */
   gint64 started_us;
@@ -126,9 +125,6 @@ typedef struct {
 static void
 chat_free (Chat *chat)
 {
-  if (chat->fail_source)
-    g_source_destroy (chat->fail_source);
-  g_clear_pointer (&chat->fail_source, g_source_unref);
   tb_sse_parser_free (chat->sse);
   tb_openai_stream_free (chat->stream);
   g_string_free (chat->text, TRUE);
@@ -205,31 +201,13 @@ on_restart (gpointer user_data)
   chat->type_checked = FALSE;
 }
 
-static gboolean
-fail_now (gpointer data)
-{
-  Chat *chat = data;
-
-  g_clear_pointer (&chat->fail_source, g_source_unref);
-  tb_cloud_request_fail (chat->request, g_steal_pointer (&chat->failure));
-  return G_SOURCE_REMOVE;
-}
-
 /* The answer makes no sense (chat->failure says why): the request is
- * failed from the next dispatch, outside chunk(), because failing may
- * start it again (nothing was said yet) and a new attempt is best begun
- * once the one that read this chunk has returned. Until then the rest of
- * the answer is ignored. */
+ * failed, and tried again when nothing was said yet (on_restart), or ended
+ * (on_error frees @chat: nothing may touch it after this). */
 static void
-fail_soon (Chat *chat)
+fail (Chat *chat, TbCloudRequest *request)
 {
-  if (chat->fail_source)
-    return;
-  chat->fail_source = g_idle_source_new ();
-  /* Before the next read of the answer completes. */
-  g_source_set_priority (chat->fail_source, G_PRIORITY_HIGH);
-  g_source_set_callback (chat->fail_source, fail_now, chat, NULL);
-  g_source_attach (chat->fail_source, g_main_context_get_thread_default ());
+  tb_cloud_request_fail (request, g_steal_pointer (&chat->failure));
 }
 
 static void
@@ -248,7 +226,7 @@ on_chunk (TbCloudRequest *request, const guint8 *data, gsize len, gpointer user_
       chat->failure = g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_PROTOCOL,
                                    "provider %s answered with %s, not an event stream",
                                    chat->llm->client.provider, type ? type : "no Content-Type");
-      fail_soon (chat);
+      fail (chat, request);
       return;
     }
     chat->type_checked = TRUE;
@@ -257,7 +235,7 @@ on_chunk (TbCloudRequest *request, const guint8 *data, gsize len, gpointer user_
   if (!chat->failure && !chat_cancelled (chat) && tb_openai_stream_finished (chat->stream))
     give_tool_calls (chat);
   if (chat->failure)
-    fail_soon (chat);
+    fail (chat, request);
 }
 
 static void
@@ -270,9 +248,6 @@ on_done (gpointer user_data)
                                                    "cancelled");
 
     chat->callbacks.error (error, chat->user_data);
-  } else if (chat->failure) {
-    /* The body ended before the failure was handed over. */
-    chat->callbacks.error (chat->failure, chat->user_data);
   } else if (!chat->answered) {
     /* libsoup reads a chunked body cut between two chunks as one that
      * ended: only the events tell that the answer was not whole. */
