@@ -1,8 +1,7 @@
 /* test-rtp.c — RTP headers, RFC 4733 events, the reorder window, DTMF
- * sending and receiving, the pacer and the RTP port range, each on its own. */
+ * sending and receiving, and the RTP port range, each on its own. */
 #include "rtp.h"
 #include "dtmf.h"
-#include "pacer.h"
 #include "reorder.h"
 #include "interarrival.h"
 #include "rtp-ports.h"
@@ -348,54 +347,6 @@ test_dtmf_send (void)
   tb_dtmf_sender_clear (&sender);
 }
 
-/* ---- the pacer -------------------------------------------------------------- */
-
-typedef struct {
-  guint ticks;
-  guint skipped;
-} Pace;
-
-static gboolean
-on_pace (guint skipped, gpointer user_data)
-{
-  Pace *pace = user_data;
-
-  pace->ticks++;
-  pace->skipped += skipped;
-  return TRUE;
-}
-
-static void
-test_pacer (void)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  Pace pace = { 0 };
-  GSource *source = tb_pacer_source_new (20000, on_pace, &pace);
-  gint64 start = g_get_monotonic_time ();
-  guint64 expected;
-
-  g_source_attach (source, context);
-  while (g_get_monotonic_time () - start < 500000)
-    g_main_context_iteration (context, TRUE);
-  /* Ticks follow the clock: about 26 in 500 ms. Loose bounds, these are
-   * not benchmarks. */
-  expected = (g_get_monotonic_time () - start) / 20000 + 1;
-  g_assert_cmpuint (pace.ticks, >=, expected - 3);
-  g_assert_cmpuint (pace.ticks, <=, expected + 1);
-  g_assert_cmpuint (pace.skipped, ==, 0);
-
-  /* A blocked thread: the missed ticks beyond the catch-up are skipped,
-   * not made up in a burst. */
-  g_usleep (300000);
-  pace.ticks = 0;
-  g_main_context_iteration (context, FALSE);
-  g_assert_cmpuint (pace.ticks, ==, 1);
-  g_assert_cmpuint (pace.skipped, >=, 300000 / 20000 - TB_PACER_MAX_CATCH_UP);
-
-  g_source_destroy (source);
-  g_source_unref (source);
-}
-
 /* ---- RTP ports -------------------------------------------------------------- */
 
 static guint
@@ -553,7 +504,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rtp/reorder/reset-and-large", test_reorder_reset_and_large);
   g_test_add_func ("/rtp/dtmf/receive", test_dtmf_receive);
   g_test_add_func ("/rtp/dtmf/send", test_dtmf_send);
-  g_test_add_func ("/rtp/pacer", test_pacer);
   g_test_add_func ("/rtp/ports", test_ports);
   g_test_add_func ("/rtp/interarrival", test_interarrival);
   g_test_add_func ("/rtp/ports/ipv6-and-errors", test_ports_ipv6_and_errors);

@@ -169,7 +169,7 @@ receive_datagram (TbMediaSession *session, const guint8 *data, gsize size,
     return;
   }
   session->stats.packets_received++;
-  session->last_received_us = g_source_get_time (session->socket_source);
+  session->last_received_us = tb_media_reactor_get_time (session->reactor);
 
   if (!session->have_remote_ssrc || packet.ssrc != session->remote_ssrc) {
     /* A new source (the peer restarted, or a transfer): a new sequence. */
@@ -197,8 +197,9 @@ receive_datagram (TbMediaSession *session, const guint8 *data, gsize size,
   }
 }
 
-static gboolean
-on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+/* The socket is readable: what it holds, up to MAX_PACKETS_PER_WAKEUP. */
+void
+tb_media_receive_readable (gpointer user_data)
 {
   TbMediaSession *session = user_data;
 
@@ -221,16 +222,6 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
     receive_datagram (session, session->datagram, size, &from, from_len);
   }
   tb_media_session_leave (session);
-  return G_SOURCE_CONTINUE;
-}
-
-void
-tb_media_receive_start (TbMediaSession *session)
-{
-  session->socket_source = g_socket_create_source (session->socket, G_IO_IN, NULL);
-  g_source_set_name (session->socket_source, "tb-media rtp");
-  g_source_set_callback (session->socket_source, G_SOURCE_FUNC (on_readable), session, NULL);
-  g_source_attach (session->socket_source, session->context);
 }
 
 void

@@ -5,7 +5,6 @@
 
 #include "media-session-private.h"
 #include "media-filter.h"
-#include "pacer.h"
 
 #include <string.h>
 
@@ -189,8 +188,8 @@ send_event (TbMediaSession *session, gboolean sending)
     send_packet (session, session->dtmf_payload_type, marker, timestamp, payload, sizeof payload);
 }
 
-static gboolean
-on_tick (guint skipped, gpointer user_data)
+gboolean
+tb_media_send_tick (guint skipped, gpointer user_data)
 {
   TbMediaSession *session = user_data;
   guint32 per_packet = session->codec->clock_rate / (1000 / TB_MEDIA_FRAME_MS);
@@ -202,7 +201,7 @@ on_tick (guint skipped, gpointer user_data)
 
   tb_media_session_enter (session);
   session->timestamp += skipped * per_packet;
-  tb_media_receive_check_timeout (session, g_source_get_time (session->pacer));
+  tb_media_receive_check_timeout (session, tb_media_reactor_get_time (session->reactor));
 
   if (!session->freed && tb_dtmf_sender_busy (&session->dtmf_out)) {
     /* The audio queue waits while keys are sent (RFC 4733 2.5.1.4). */
@@ -220,11 +219,4 @@ on_tick (guint skipped, gpointer user_data)
   }
   session->timestamp += per_packet;
   return tb_media_session_leave (session);
-}
-
-void
-tb_media_send_start (TbMediaSession *session)
-{
-  session->pacer = tb_pacer_source_new (TB_MEDIA_FRAME_MS * 1000, on_tick, session);
-  g_source_attach (session->pacer, session->context);
 }

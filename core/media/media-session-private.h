@@ -8,6 +8,7 @@
 #include "interarrival.h"
 #include "media-chain.h"
 #include "reorder.h"
+#include "reactor.h"
 #include "dtmf.h"
 
 /* Growable FIFOs of samples or bytes, reused so that the steady state of a
@@ -53,8 +54,8 @@ struct _TbMediaSession {
   GstElement *pipeline;
   TbMediaChain *decoder;       /* payload -> frames at frame_rate */
   TbMediaChain *encoder;       /* frames -> payload bytes */
-  GSource *socket_source;
-  GSource *pacer;
+  TbMediaReactor *reactor;     /* of the context: the socket and the ticks */
+  TbMediaMember *member;
 
   /* tb_media_session_free() from inside a callback is deferred until the
    * dispatch that called it unwinds. */
@@ -104,18 +105,18 @@ struct _TbMediaSession {
 void tb_media_session_enter (TbMediaSession *session);
 gboolean tb_media_session_leave (TbMediaSession *session);
 
-/* Media-receive.c: the decoder chain and the socket source. */
+/* Media-receive.c: the decoder chain, and reading the socket. */
 TbMediaChain *tb_media_receive_chain_new (TbMediaSession *session, const TbCodec *codec,
                                           GError **error);
-void tb_media_receive_start (TbMediaSession *session);
+void tb_media_receive_readable (gpointer session);
 void tb_media_receive_check_timeout (TbMediaSession *session, gint64 now_us);
 
-/* Media-send.c: the encoder chain and the pacer. */
+/* Media-send.c: the encoder chain, and a packet every tick. */
 TbMediaChain *tb_media_send_chain_new (TbMediaSession *session, const TbCodec *codec,
                                        GError **error);
 /* After the encoder chain changed or its queue was dropped. */
 void tb_media_send_reset (TbMediaSession *session);
-void tb_media_send_start (TbMediaSession *session);
+gboolean tb_media_send_tick (guint skipped, gpointer session);
 
 /* A raw audio caps string for mono S16LE at @rate. */
 GstCaps *tb_media_raw_caps (guint rate);

@@ -175,6 +175,7 @@ free_now (TbMediaSession *session)
   g_free (session->idle_payload);
   g_clear_object (&session->remote);
   g_clear_object (&session->socket);
+  g_clear_pointer (&session->reactor, tb_media_reactor_unref);
   g_clear_pointer (&session->context, g_main_context_unref);
   g_free (session->inbound_filter);
   g_free (session->outbound_filter);
@@ -188,13 +189,9 @@ tb_media_session_free (TbMediaSession *session)
   if (!session)
     return;
   /* Nothing more is dispatched from now on. */
-  if (session->socket_source) {
-    g_source_destroy (session->socket_source);
-    g_clear_pointer (&session->socket_source, g_source_unref);
-  }
-  if (session->pacer) {
-    g_source_destroy (session->pacer);
-    g_clear_pointer (&session->pacer, g_source_unref);
+  if (session->member) {
+    tb_media_reactor_remove (session->reactor, session->member);
+    session->member = NULL;
   }
   session->freed = TRUE;
   if (session->busy == 0)
@@ -274,8 +271,15 @@ tb_media_session_new (GSocket *socket, GMainContext *context, const TbMediaParam
   tb_media_send_reset (session);
   dump_dot (session);
 
-  tb_media_receive_start (session);
-  tb_media_send_start (session);
+  session->reactor = tb_media_reactor_ref_for (session->context, error);
+  if (session->reactor)
+    session->member = tb_media_reactor_add (session->reactor, session->fd,
+                                            tb_media_receive_readable, tb_media_send_tick,
+                                            session, error);
+  if (!session->member) {
+    free_now (session);
+    return NULL;
+  }
   g_debug ("media %s: port %u, %s/%u, payload type %u", session->name, session->local_port,
            session->codec->encoding_name, session->codec->clock_rate, session->payload_type);
   return session;

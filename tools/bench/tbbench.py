@@ -176,7 +176,8 @@ parameters={{"type":"object","properties":{{"day":{{"type":"string"}},"time":{{"
 class Stack:
     """tb-fake-cloud and the daemon on config(), in @work."""
 
-    def __init__(self, build_dir, work, endpointing_ms=700, rtp_ports=None, max_calls=1000):
+    def __init__(self, build_dir, work, endpointing_ms=700, rtp_ports=None, max_calls=1000,
+                 verbose=False):
         self.build_dir = build_dir
         self.daemon_exe = os.path.join(build_dir, "core", "talkingbits")
         self.tb_call = os.path.join(build_dir, "tools", "tb-call")
@@ -201,8 +202,11 @@ class Stack:
         self.log_path = os.path.join(work, "daemon.log")
         env = dict(os.environ, **{KEY_ENV: KEY, "TALKINGBITS_PLUGIN_PATH": ""})
         with open(self.log_path, "w") as log:
-            self.daemon = subprocess.Popen([self.daemon_exe, "-v", "--config", conf], stdout=log,
-                                           stderr=subprocess.STDOUT, env=env, cwd=work)
+            # As in production: notices and above, unless debugging the
+            # bench itself (every module's debug messages cost CPU).
+            argv = [self.daemon_exe] + (["-v"] if verbose else []) + ["--config", conf]
+            self.daemon = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                           cwd=work)
         wait_for(self.log_path, " ready (pid ", 1, 30)
 
     def knobs(self, **ms):

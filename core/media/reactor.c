@@ -1,0 +1,315 @@
+/* reactor.c — the media sessions of one GMainContext as one source: an
+ * epoll set of their sockets and one timer for their ticks. */
+#define G_LOG_DOMAIN "tb-media"
+
+#include "reactor.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+/* Sockets handled per wake-up at most; more ready ones keep the epoll fd
+ * readable and are handled at the next. */
+#define MAX_EVENTS 128
+
+struct _TbMediaMember {
+  int fd;                      /* -1: none */
+  TbMediaReadableFunc readable;
+  TbMediaTickFunc tick;
+  gpointer user_data;
+  guint index;                 /* in members */
+  gboolean removed;
+};
+
+struct _TbMediaReactor {
+  GSource source;
+  GMainContext *context;       /* the key in the table, not a reference */
+  int epoll_fd;
+  gpointer epoll_tag;
+  guint refs;                  /* under the table's lock */
+  GPtrArray *members;          /* of TbMediaMember, owned */
+  guint tickers;               /* members with a tick function */
+  guint dispatching;
+  gboolean have_removed;       /* members removed during a dispatch */
+  gint64 start;                /* tick 0 */
+  guint64 ticks;               /* ticks done */
+};
+
+G_LOCK_DEFINE_STATIC (reactors);
+static GHashTable *reactors;   /* GMainContext -> TbMediaReactor */
+
+/* ---- ticks ---------------------------------------------------------------- */
+
+static void
+arm (TbMediaReactor *reactor)
+{
+  g_source_set_ready_time (&reactor->source,
+                           reactor->tickers == 0 ? -1
+                           : reactor->start + (gint64) reactor->ticks * TB_MEDIA_REACTOR_PERIOD_US);
+}
+
+static void
+dispatch_ticks (TbMediaReactor *reactor, gint64 now)
+{
+  guint64 due = (guint64) ((now - reactor->start) / TB_MEDIA_REACTOR_PERIOD_US) + 1;
+  guint skipped = 0;
+  guint run;
+  guint n = reactor->members->len;   /* who joins meanwhile waits for the next */
+
+  if (due <= reactor->ticks)
+    return;
+  if (due > reactor->ticks + TB_MEDIA_REACTOR_MAX_CATCH_UP) {
+    skipped = due - reactor->ticks - 1;
+    reactor->ticks += skipped;
+  }
+  run = due - reactor->ticks;
+  reactor->ticks = due;
+  for (guint i = 0; i < n; i++) {
+    TbMediaMember *member = g_ptr_array_index (reactor->members, i);
+
+    for (guint k = 0; k < run && member->tick && !member->removed; k++)
+      if (!member->tick (k == 0 ? skipped : 0, member->user_data))
+        break;
+  }
+}
+
+/* ---- sockets -------------------------------------------------------------- */
+
+static void
+dispatch_readable (TbMediaReactor *reactor)
+{
+  struct epoll_event events[MAX_EVENTS];
+  int n;
+
+  do
+    n = epoll_wait (reactor->epoll_fd, events, MAX_EVENTS, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    g_warning ("media: epoll_wait: %s", g_strerror (errno));
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    TbMediaMember *member = events[i].data.ptr;
+
+    /* Removed by an earlier one in this batch: still allocated until the
+     * dispatch ends, and skipped. */
+    if (!member->removed && member->readable)
+      member->readable (member->user_data);
+  }
+}
+
+/* ---- the source ------------------------------------------------------------- */
+
+static void
+forget_member (TbMediaReactor *reactor, TbMediaMember *member)
+{
+  if (member->tick)
+    reactor->tickers--;
+  g_free (member);
+}
+
+/* Drops the members removed during the dispatch, keeping the order of the
+ * others. */
+static void
+collect (TbMediaReactor *reactor)
+{
+  guint kept = 0;
+
+  for (guint i = 0; i < reactor->members->len; i++) {
+    TbMediaMember *member = g_ptr_array_index (reactor->members, i);
+
+    if (member->removed) {
+      forget_member (reactor, member);
+      continue;
+    }
+    member->index = kept;
+    reactor->members->pdata[kept++] = member;
+  }
+  g_ptr_array_set_size (reactor->members, kept);
+  reactor->have_removed = FALSE;
+}
+
+static gboolean
+reactor_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  TbMediaReactor *reactor = (TbMediaReactor *) source;
+  gint64 now = g_source_get_time (source);
+
+  (void) callback;
+  (void) user_data;
+  reactor->dispatching++;
+  if (g_source_query_unix_fd (source, reactor->epoll_tag) & G_IO_IN)
+    dispatch_readable (reactor);
+  if (reactor->tickers > 0)
+    dispatch_ticks (reactor, now);
+  if (--reactor->dispatching == 0 && reactor->have_removed)
+    collect (reactor);
+  if (!g_source_is_destroyed (source))
+    arm (reactor);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+reactor_finalize (GSource *source)
+{
+  TbMediaReactor *reactor = (TbMediaReactor *) source;
+
+  for (guint i = 0; i < reactor->members->len; i++)
+    g_free (g_ptr_array_index (reactor->members, i));
+  g_ptr_array_unref (reactor->members);
+  if (reactor->epoll_fd >= 0)
+    close (reactor->epoll_fd);
+}
+
+static GSourceFuncs reactor_funcs = {
+  .dispatch = reactor_dispatch,
+  .finalize = reactor_finalize,
+};
+
+static TbMediaReactor *
+reactor_new (GMainContext *context, GError **error)
+{
+  int epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  GSource *source;
+  TbMediaReactor *reactor;
+
+  if (epoll_fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot make the media epoll set: %s", g_strerror (saved));
+    return NULL;
+  }
+  source = g_source_new (&reactor_funcs, sizeof (TbMediaReactor));
+  reactor = (TbMediaReactor *) source;
+  reactor->context = context;
+  reactor->epoll_fd = epoll_fd;
+  reactor->refs = 1;
+  reactor->members = g_ptr_array_new ();
+  reactor->start = g_get_monotonic_time ();
+  reactor->start -= reactor->start % TB_MEDIA_REACTOR_PERIOD_US;
+  g_source_set_name (source, "tb-media reactor");
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  /* Never blocked around its own dispatch: with GLib 2.74 blocking takes
+   * the fd out of the poll set and puts it back, waking the context (an
+   * eventfd write, then a needless poll) every time. Nothing it calls
+   * iterates the context. */
+  g_source_set_can_recurse (source, TRUE);
+  reactor->epoll_tag = g_source_add_unix_fd (source, epoll_fd, G_IO_IN);
+  arm (reactor);
+  g_source_attach (source, context);
+  return reactor;
+}
+
+TbMediaReactor *
+tb_media_reactor_ref_for (GMainContext *context, GError **error)
+{
+  TbMediaReactor *reactor;
+
+  g_return_val_if_fail (context, NULL);
+  G_LOCK (reactors);
+  if (!reactors)
+    reactors = g_hash_table_new (NULL, NULL);
+  reactor = g_hash_table_lookup (reactors, context);
+  if (reactor)
+    reactor->refs++;
+  else if ((reactor = reactor_new (context, error)))
+    g_hash_table_insert (reactors, context, reactor);
+  G_UNLOCK (reactors);
+  return reactor;
+}
+
+void
+tb_media_reactor_unref (TbMediaReactor *reactor)
+{
+  gboolean last;
+
+  if (!reactor)
+    return;
+  G_LOCK (reactors);
+  last = --reactor->refs == 0;
+  if (last)
+    g_hash_table_remove (reactors, reactor->context);
+  G_UNLOCK (reactors);
+  if (!last)
+    return;
+  /* During its own dispatch GLib holds the source until it returns. */
+  g_source_destroy (&reactor->source);
+  g_source_unref (&reactor->source);
+}
+
+/* ---- members ---------------------------------------------------------------- */
+
+TbMediaMember *
+tb_media_reactor_add (TbMediaReactor *reactor, int fd, TbMediaReadableFunc readable,
+                      TbMediaTickFunc tick, gpointer user_data, GError **error)
+{
+  TbMediaMember *member = g_new0 (TbMediaMember, 1);
+
+  member->fd = readable ? fd : -1;
+  member->readable = readable;
+  member->tick = tick;
+  member->user_data = user_data;
+  if (member->fd >= 0) {
+    struct epoll_event event = { .events = EPOLLIN, .data.ptr = member };
+
+    if (epoll_ctl (reactor->epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0) {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot watch the media socket (fd %d): %s", fd, g_strerror (saved));
+      g_free (member);
+      return NULL;
+    }
+  }
+  member->index = reactor->members->len;
+  g_ptr_array_add (reactor->members, member);
+  if (tick && reactor->tickers++ == 0) {
+    /* The first ticker: ticks resume on the grid from now. */
+    reactor->ticks = (guint64) ((g_get_monotonic_time () - reactor->start) /
+                                TB_MEDIA_REACTOR_PERIOD_US);
+    arm (reactor);
+  }
+  return member;
+}
+
+void
+tb_media_reactor_remove (TbMediaReactor *reactor, TbMediaMember *member)
+{
+  guint last;
+
+  if (!member)
+    return;
+  g_return_if_fail (!member->removed);
+  member->removed = TRUE;
+  if (member->fd >= 0 && epoll_ctl (reactor->epoll_fd, EPOLL_CTL_DEL, member->fd, NULL) < 0)
+    g_debug ("media: unwatching fd %d: %s", member->fd, g_strerror (errno));
+  if (reactor->dispatching) {
+    /* Pointers to it may still be in the events being handled. */
+    reactor->have_removed = TRUE;
+    return;
+  }
+  last = reactor->members->len - 1;
+  if (member->index != last) {
+    TbMediaMember *moved = g_ptr_array_index (reactor->members, last);
+
+    moved->index = member->index;
+    reactor->members->pdata[member->index] = moved;
+  }
+  g_ptr_array_set_size (reactor->members, last);
+  forget_member (reactor, member);
+}
+
+gint64
+tb_media_reactor_get_time (TbMediaReactor *reactor)
+{
+  return g_source_get_time (&reactor->source);
+}
+
+guint
+tb_media_reactor_get_members (TbMediaReactor *reactor)
+{
+  return reactor->members->len;
+}

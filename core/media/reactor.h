@@ -1,0 +1,63 @@
+/* reactor.h — the media sessions of one GMainContext (one worker), seen
+ * by that context as one source: every session's RTP socket in a single
+ * epoll set, and every session's 20 ms tick from a single timer on the
+ * clock's grid.
+ *
+ * A context iteration costs GLib time and a poll() over every source and
+ * fd it holds; with a socket source and a timer per call, hundreds of
+ * calls on a worker made each of the thousands of wake-ups a second
+ * scan them all. With the reactor a wake-up touches only the sessions
+ * whose sockets are readable, and all the ticks of a period are one
+ * wake-up.
+ *
+ * Tick deadlines are start + n * period on the monotonic clock, start a
+ * multiple of the period: a late wake-up does not push the following
+ * ones back (no drift). A member added between two ticks gets its first
+ * at the next one. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define TB_MEDIA_REACTOR_PERIOD_US 20000
+
+/* At most this many overdue ticks are made up at once; beyond that
+ * (the thread was blocked) the missed ones are skipped. */
+#define TB_MEDIA_REACTOR_MAX_CATCH_UP 4
+
+typedef struct _TbMediaReactor TbMediaReactor;
+typedef struct _TbMediaMember TbMediaMember;
+
+/* The member's fd is readable (level-triggered: read until EAGAIN, or
+ * what is left comes back at the next wake-up). */
+typedef void (*TbMediaReadableFunc) (gpointer user_data);
+/* One tick; @skipped ticks were dropped right before it (usually 0).
+ * Return FALSE to stop making up this member's overdue ticks in this
+ * wake-up. */
+typedef gboolean (*TbMediaTickFunc) (guint skipped, gpointer user_data);
+
+/* The reactor of @context, made (and attached) when it has none; a new
+ * reference. Call from the thread that runs @context. */
+TbMediaReactor *tb_media_reactor_ref_for (GMainContext *context, GError **error);
+/* The last reference destroys it (safe from inside its own dispatch). */
+void tb_media_reactor_unref (TbMediaReactor *reactor);
+
+/* Watches @fd (non-blocking) for reading and ticks @tick every period;
+ * either function may be NULL. NULL with @error when the fd cannot be
+ * watched. */
+TbMediaMember *tb_media_reactor_add (TbMediaReactor *reactor, int fd,
+                                     TbMediaReadableFunc readable, TbMediaTickFunc tick,
+                                     gpointer user_data, GError **error);
+/* Nothing is called for @member once this returns, even later in the
+ * dispatch under way; @member is gone. */
+void tb_media_reactor_remove (TbMediaReactor *reactor, TbMediaMember *member);
+
+/* The time of the dispatch under way (the monotonic clock, cached as
+ * g_source_get_time() does). */
+gint64 tb_media_reactor_get_time (TbMediaReactor *reactor);
+guint tb_media_reactor_get_members (TbMediaReactor *reactor);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbMediaReactor, tb_media_reactor_unref)
+
+G_END_DECLS
