@@ -133,6 +133,43 @@ test_happy (gconstpointer data)
   /* All the audio came, at the rate the connection announced. */
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (summary, "audio_s"),
                                   (double) audio->len / rate, 1e-6);
+  /* Pushed in 20 ms frames, sent in pieces of 100 ms (audio-chunk-ms),
+   * the rest at the end of the turn. */
+  g_assert_cmpint (json_object_get_int_member (summary, "frames"), ==,
+                   (audio->len + rate / 10 - 1) / (rate / 10));
+  tb_test_stt_run_free (run);
+  tb_test_stt_instance_free (stt, inst);
+  fake_clean ();
+}
+
+/* audio-chunk-ms: the open turn's audio goes out in pieces of that size;
+ * what is left goes with the end of the turn, right away. */
+static void
+test_audio_chunk (gconstpointer data)
+{
+  guint chunk_ms = GPOINTER_TO_UINT (data);
+  g_autofree char *settings = g_strdup_printf ("audio-chunk-ms=%u\n", chunk_ms);
+  gpointer inst = tb_test_stt_instance_new (stt, settings);
+  TbTestSttRun *run = tb_test_stt_run_new (stt, inst, 16000);
+  /* 510 ms: not a whole number of pieces of either size. */
+  g_autoptr(GArray) audio = tb_test_stt_turn_audio (16000, (const guint[]) { 490, 0 }, 20);
+  gsize chunk = 16000 * chunk_ms / 1000;
+  g_autoptr(JsonObject) summary = NULL;
+
+  g_assert_cmpuint (audio->len % chunk, !=, 0);
+  script ("[\"what time do you open\"]");
+  tb_test_stt_push_paced (run, audio);
+  tb_test_stt_end_of_turn (run);
+  TB_TEST_STT_WAIT_FOR (run->finals->len == 1, 5000);
+  g_assert_cmpstr (tb_test_stt_final (run, 0), ==, "what time do you open");
+  tb_test_stt_finish (run);
+  tb_test_stt_assert_done (run, 2);
+  TB_TEST_STT_WAIT_FOR (closed (0), 2000);
+  summary = connection (0);
+  g_assert_cmpint (json_object_get_int_member (summary, "frames"), ==,
+                   (audio->len + chunk - 1) / chunk);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (summary, "audio_s"),
+                                  (double) audio->len / 16000, 1e-6);
   tb_test_stt_run_free (run);
   tb_test_stt_instance_free (stt, inst);
   fake_clean ();
@@ -670,6 +707,8 @@ main (int argc, char **argv)
 
   g_test_add_data_func ("/stt/deepgram/happy-8000", GUINT_TO_POINTER (8000), test_happy);
   g_test_add_data_func ("/stt/deepgram/happy-16000", GUINT_TO_POINTER (16000), test_happy);
+  g_test_add_data_func ("/stt/deepgram/audio-chunk-20", GUINT_TO_POINTER (20), test_audio_chunk);
+  g_test_add_data_func ("/stt/deepgram/audio-chunk-250", GUINT_TO_POINTER (250), test_audio_chunk);
   g_test_add_func ("/stt/deepgram/two-turns", test_two_turns);
   g_test_add_func ("/stt/deepgram/turns-overlap", test_turns_overlap);
   g_test_add_func ("/stt/deepgram/covered-turn", test_covered_turn);

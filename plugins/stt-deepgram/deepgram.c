@@ -32,6 +32,11 @@ static const TbConfigKey dg_keys[] = {
     .help = "Punctuation and capitals in transcripts" },
   { .name = "vad-events", .type = TB_CONFIG_TYPE_BOOL, .default_value = "false",
     .help = "Ask for SpeechStarted messages (logged at debug level)" },
+  { .name = "audio-chunk-ms", .type = TB_CONFIG_TYPE_INT, .default_value = "100",
+    .min = 20, .max = 250,
+    .help = "The caller's audio goes out in pieces of this much while they speak (Deepgram "
+            "takes 20 to 250 ms); the end of a turn sends what is left at once, so only "
+            "partial transcripts wait for it. Fewer, larger messages cost less CPU" },
   { .name = "keepalive-s", .type = TB_CONFIG_TYPE_INT, .default_value = "5", .min = 1, .max = 9,
     .help = "KeepAlive sent after this many seconds without audio (Deepgram closes a "
             "stream silent for 10 s)" },
@@ -90,6 +95,7 @@ dg_instance_new (const TbHost *host, GVariant *settings, GError **error)
   config->vad_events = setting_bool (settings, "vad-events", FALSE);
   config->endpointing_ms = setting_uint (settings, "endpointing-ms", 300);
   config->utterance_end_ms = setting_uint (settings, "utterance-end-ms", 1000);
+  config->audio_chunk_ms = CLAMP (setting_uint (settings, "audio-chunk-ms", 100), 20, 250);
   config->keepalive_s = CLAMP (setting_uint (settings, "keepalive-s", 5), 1, 9);
   config->reconnect_attempts = setting_uint (settings, "reconnect-attempts", 3);
   if (config->utterance_end_ms && config->utterance_end_ms < 1000) {

@@ -16,6 +16,7 @@ typedef struct {
   gboolean vad_events;
   guint endpointing_ms;      /* 0: endpointing=false */
   guint utterance_end_ms;    /* 0: not asked for */
+  guint audio_chunk_ms;      /* audio of an open turn goes out in pieces of this */
   guint keepalive_s;
   guint reconnect_attempts;
 } DgConfig;

@@ -11,7 +11,6 @@
 
 #include <string.h>
 
-#define SEND_CHUNK_MS 100      /* frames of audio sent again after reconnecting */
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 2000
 #define STABLE_CONNECTION_S 10 /* a connection that lasted this long worked */
@@ -80,12 +79,19 @@ send_text (TbSttSession *session, const char *text)
   session->last_send_us = g_get_monotonic_time ();
 }
 
-/* The audio kept up to position @to, in frames of at most SEND_CHUNK_MS. */
+/* Samples in a piece of audio-chunk-ms. */
+static gsize
+chunk_samples (TbSttSession *session)
+{
+  return MAX (session->rate * session->config->audio_chunk_ms / 1000, 1);
+}
+
+/* The audio kept up to position @to, in frames of at most audio-chunk-ms. */
 static void
 send_audio_upto (TbSttSession *session, gsize to)
 {
   DgTurns *turns = &session->turns;
-  gsize chunk = MAX (session->rate * SEND_CHUNK_MS / 1000, 1);
+  gsize chunk = chunk_samples (session);
 
   while (turns->sent < to) {
     gsize n = MIN (to - turns->sent, chunk);
@@ -104,11 +110,14 @@ send_audio_upto (TbSttSession *session, gsize to)
 }
 
 /* Whatever the connection has not had yet: audio, the Finalize of each
- * ended turn after its audio, CloseStream once finishing. */
+ * ended turn after its audio, CloseStream once finishing. Audio of the
+ * open turn goes in whole pieces of audio-chunk-ms; the rest waits for
+ * more, or for the turn's end. */
 void
 dg_stream_send_pending (TbSttSession *session)
 {
   DgTurns *turns = &session->turns;
+  gsize end, chunk = chunk_samples (session);
 
   if (!dg_stream_is_open (session) || session->close_sent)
     return;
@@ -124,8 +133,11 @@ dg_stream_send_pending (TbSttSession *session)
     turn->finalize_sent = TRUE;
     turn->finalize_us = g_get_monotonic_time ();
   }
-  if (turns->sent < dg_turns_end (turns))
-    send_audio_upto (session, dg_turns_end (turns));
+  end = dg_turns_end (turns);
+  if (!session->finishing)
+    end = turns->sent + (end - MIN (turns->sent, end)) / chunk * chunk;
+  if (turns->sent < end)
+    send_audio_upto (session, end);
   if (session->finishing) {
     send_text (session, MSG_CLOSE_STREAM);
     session->close_sent = TRUE;
