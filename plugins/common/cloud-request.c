@@ -10,6 +10,9 @@
 #include "cloud-http.h"
 
 #define READ_CHUNK 16384
+/* Reads in one wake-up at most; an answer pouring in faster goes on from
+ * an idle, after the worker's other sources had their turn. */
+#define MAX_READS_PER_WAKEUP 16
 #define ERROR_BODY_MAX 4096
 
 struct _TbCloudRequest {
@@ -30,6 +33,8 @@ struct _TbCloudRequest {
   GCancellable *abort;
   SoupMessage *msg;
   GInputStream *stream;
+  GSource *read_source;          /* the body's: readable, or more to read */
+  gboolean read_waiting;         /* read_source waits for it to be readable */
   GSource *connect_source, *first_byte_source, *retry_source;
   GByteArray *error_body;        /* a failed status's body */
   guint error_status;
@@ -67,6 +72,7 @@ attempt_clear (TbCloudRequest *request)
   tb_cloud_source_clear (&request->connect_source);
   tb_cloud_source_clear (&request->first_byte_source);
   tb_cloud_source_clear (&request->retry_source);
+  tb_cloud_source_clear (&request->read_source);
   request->attempt++;
   if (request->msg)
     g_signal_handlers_disconnect_by_data (request->msg, request);
@@ -256,6 +262,128 @@ status_retryable (guint status)
 
 static void read_next (TbCloudRequest *request);
 
+/* What a read of the body gave: @n bytes in the buffer, 0 at its end, -1
+ * with @error. TRUE when the body is to be read on. */
+static gboolean
+take_read (TbCloudRequest *request, gssize n, const GError *error)
+{
+  if (n < 0) {
+    g_autoptr(GError) failed = g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED,
+                                            "provider %s: the answer broke off: %s",
+                                            request->client->provider, error->message);
+
+    attempt_failed (request, g_steal_pointer (&failed), TRUE, 0);
+    return FALSE;
+  }
+  if (request->error_status) {
+    if (n > 0 && request->error_body->len < ERROR_BODY_MAX) {
+      g_byte_array_append (request->error_body, request->buffer,
+                           MIN ((gsize) n, ERROR_BODY_MAX - request->error_body->len));
+      return TRUE;
+    }
+    {
+      g_autoptr(GBytes) body = g_bytes_new (request->error_body->data, request->error_body->len);
+      guint status = request->error_status;
+
+      attempt_failed (request, tb_cloud_client_status_error (request->client, status, body),
+                      status_retryable (status),
+                      status == TB_CLOUD_STATUS_TOO_MANY_REQUESTS ? retry_after_ms (request->msg) : 0);
+    }
+    return FALSE;
+  }
+  if (n == 0) {
+    request_end (request, NULL);
+    return FALSE;
+  }
+  {
+    guint attempt = request->attempt;
+    gboolean go_on;
+
+    request_ref (request);
+    request->callbacks.chunk (request, request->buffer, n, request->user_data);
+    /* Not when chunk() failed the request: ended, or left for a retry. */
+    go_on = !request->ended && request->attempt == attempt;
+    request_unref (request);
+    return go_on;
+  }
+}
+
+/* ---- a pollable body: everything readable now, in one wake-up ------------ */
+
+static gboolean
+on_readable (GObject *stream, gpointer data)
+{
+  read_next (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_more (gpointer data)
+{
+  TbCloudRequest *request = data;
+
+  /* This idle is the read source: read_next() replaces or clears it. */
+  request->read_waiting = FALSE;
+  read_next (request);
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits for the body to be readable (one source for the whole body, not
+ * one per read), or goes on from an idle when @more. */
+static void
+read_later (TbCloudRequest *request, gboolean more)
+{
+  GSource *source;
+
+  if (!more && request->read_source && request->read_waiting)
+    return;
+  tb_cloud_source_clear (&request->read_source);
+  if (more) {
+    request->read_source = tb_cloud_source_attach (g_idle_source_new (), on_more, request, NULL);
+    request->read_waiting = FALSE;
+    return;
+  }
+  source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (request->stream), NULL);
+  /* Not blocked around its dispatch: GLib 2.74 wakes the context twice
+   * for each dispatch of a blocked source with fds. on_readable() never
+   * iterates the context. */
+  g_source_set_can_recurse (source, TRUE);
+  request->read_source = tb_cloud_source_attach (source, G_SOURCE_FUNC (on_readable), request,
+                                                 NULL);
+  request->read_waiting = TRUE;
+}
+
+/* Reads until the body would block, ends or fails, or this wake-up has
+ * had its share. */
+static void
+read_available (TbCloudRequest *request)
+{
+  guint attempt = request->attempt;
+
+  request_ref (request);
+  for (guint reads = 0;; reads++) {
+    g_autoptr(GError) error = NULL;
+    gssize n;
+
+    if (reads == MAX_READS_PER_WAKEUP) {
+      read_later (request, TRUE);
+      break;
+    }
+    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (request->stream),
+                                                  request->buffer, sizeof request->buffer,
+                                                  request->abort, &error);
+    if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      read_later (request, FALSE);
+      break;
+    }
+    if (!take_read (request, n, error) || request->ended || request->attempt != attempt)
+      break;
+  }
+  request_unref (request);
+}
+
+/* ---- any other body: one asynchronous read after another ----------------- */
+
 static void
 on_read (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -266,51 +394,18 @@ on_read (GObject *source, GAsyncResult *result, gpointer data)
   if (!request)
     return;
   request_unref (request);   /* the pending read's reference; ours remains */
-
-  if (n < 0) {
-    g_autoptr(GError) failed = g_error_new (TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_FAILED,
-                                            "provider %s: the answer broke off: %s",
-                                            request->client->provider, error->message);
-
-    attempt_failed (request, g_steal_pointer (&failed), TRUE, 0);
-    return;
-  }
-  if (request->error_status) {
-    if (n > 0 && request->error_body->len < ERROR_BODY_MAX) {
-      g_byte_array_append (request->error_body, request->buffer,
-                           MIN ((gsize) n, ERROR_BODY_MAX - request->error_body->len));
-      read_next (request);
-      return;
-    }
-    {
-      g_autoptr(GBytes) body = g_bytes_new (request->error_body->data, request->error_body->len);
-      guint status = request->error_status;
-
-      attempt_failed (request, tb_cloud_client_status_error (request->client, status, body),
-                      status_retryable (status),
-                      status == TB_CLOUD_STATUS_TOO_MANY_REQUESTS ? retry_after_ms (request->msg) : 0);
-    }
-    return;
-  }
-  if (n == 0) {
-    request_end (request, NULL);
-    return;
-  }
-  {
-    guint attempt = request->attempt;
-
-    request_ref (request);
-    request->callbacks.chunk (request, request->buffer, n, request->user_data);
-    /* Not when chunk() failed the request: ended, or left for a retry. */
-    if (!request->ended && request->attempt == attempt)
-      read_next (request);
-    request_unref (request);
-  }
+  if (take_read (request, n, error))
+    read_next (request);
 }
 
 static void
 read_next (TbCloudRequest *request)
 {
+  if (G_IS_POLLABLE_INPUT_STREAM (request->stream) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (request->stream))) {
+    read_available (request);
+    return;
+  }
   g_input_stream_read_async (request->stream, request->buffer, sizeof request->buffer,
                              G_PRIORITY_DEFAULT, request->abort, on_read,
                              pending_new (request));
