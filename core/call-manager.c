@@ -68,7 +68,7 @@ tb_call_manager_new (TbConfig *config)
 
   g_mutex_init (&manager->lock);
   manager->config = tb_config_ref (config);
-  manager->workers = tb_worker_pool_new (config->workers);
+  manager->workers = tb_worker_pool_new (config->workers, config->calls_per_worker);
   manager->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) tb_call_unref);
   g_mutex_init (&manager->audio_lock);

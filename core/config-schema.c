@@ -16,7 +16,11 @@ static const TbConfigKey talkingbits_keys[] = {
   { .name = "default-agent", .type = TB_CONFIG_TYPE_STRING,
     .help = "Agent that answers numbers bound to no agent; unset: such calls are refused" },
   { .name = "workers", .type = TB_CONFIG_TYPE_INT, .default_value = "0", .min = 0, .max = 256,
-    .help = "Worker threads that carry the calls; 0: one per CPU" },
+    .help = "Worker threads that carry the calls from the start; 0: one per CPU" },
+  { .name = "calls-per-worker", .type = TB_CONFIG_TYPE_INT, .default_value = "32", .min = 0,
+    .max = 100000,
+    .help = "Another worker thread is started whenever every worker carries this many calls "
+            "(a worker's cost per call grows with its calls); 0: only the first workers" },
   { .name = "recordings-dir", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
     .help = "Directory where each call's caller audio is recorded as CALL-ID.wav; empty: no recording" },
   { .name = "provider-failures", .type = TB_CONFIG_TYPE_INT, .default_value = "3", .min = 1,

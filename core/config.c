@@ -218,6 +218,7 @@ read_talkingbits (Builder *b)
   if (agent && *agent)
     b->config->default_agent = g_strdup (agent);
   b->config->workers = (guint) tb_settings_get_int (settings, "workers");
+  b->config->calls_per_worker = (guint) tb_settings_get_int (settings, "calls-per-worker");
   b->config->provider_failures = (guint) tb_settings_get_int (settings, "provider-failures");
   b->config->provider_cooldown_s = (guint) tb_settings_get_int (settings, "provider-cooldown-s");
   dir = tb_settings_get_string (settings, "recordings-dir");

@@ -84,6 +84,7 @@ typedef struct {
   char **plugin_path;      /* directories from [talkingbits] plugin-path */
   char *default_agent;     /* NULL when unset                            */
   guint workers;           /* 0: one per CPU                             */
+  guint calls_per_worker;  /* another worker past this; 0: never       */
   char *recordings_dir;    /* NULL: calls are not recorded               */
   guint provider_failures; /* in a row, before a provider is skipped      */
   guint provider_cooldown_s; /* how long it is skipped; 0: never           */

@@ -131,8 +131,8 @@ warn_restart_needed (TbConfig *old, TbConfig *new)
     g_warning ("[sip] listen and public-address take effect after a restart");
   if (g_strcmp0 (old->http_host, new->http_host) != 0 || old->http_port != new->http_port)
     g_warning ("[http] listen takes effect after a restart");
-  if (old->workers != new->workers)
-    g_warning ("[talkingbits] workers takes effect after a restart");
+  if (old->workers != new->workers || old->calls_per_worker != new->calls_per_worker)
+    g_warning ("[talkingbits] workers and calls-per-worker take effect after a restart");
   if (old->media.rtp_first != new->media.rtp_first || old->media.rtp_last != new->media.rtp_last)
     g_warning ("[media] rtp-ports takes effect after a restart");
   if (g_strcmp0 (old->db_conninfo, new->db_conninfo) != 0)

@@ -222,7 +222,7 @@ tb_softphone_media_new (const TbSoftphoneOptions *options, GError **error)
   media->socket = tb_rtp_ports_bind (media->ports, address, &media->port, error);
   if (!media->socket)
     return NULL;
-  media->pool = tb_worker_pool_new (1);
+  media->pool = tb_worker_pool_new (1, 0);
   media->context = tb_worker_pool_acquire (media->pool);
   return g_steal_pointer (&media);
 }

@@ -39,6 +39,16 @@ struct _TbMediaReactor {
 
 G_LOCK_DEFINE_STATIC (reactors);
 static GHashTable *reactors;   /* GMainContext -> TbMediaReactor */
+static guint reactors_made;    /* under the same lock */
+
+/* Where in the period the ticks of the reactor made @index-th fall: spread
+ * (by the golden ratio) so that the workers do not all send their packets
+ * at the same moment and wait for the CPUs in turn. */
+static gint64
+phase_us (guint index)
+{
+  return (gint64) ((index * 12361ull) % TB_MEDIA_REACTOR_PERIOD_US);
+}
 
 /* ---- ticks ---------------------------------------------------------------- */
 
@@ -169,11 +179,12 @@ static GSourceFuncs reactor_funcs = {
 };
 
 static TbMediaReactor *
-reactor_new (GMainContext *context, GError **error)
+reactor_new (GMainContext *context, guint index, GError **error)
 {
   int epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   GSource *source;
   TbMediaReactor *reactor;
+  gint64 now;
 
   if (epoll_fd < 0) {
     int saved = errno;
@@ -188,8 +199,10 @@ reactor_new (GMainContext *context, GError **error)
   reactor->epoll_fd = epoll_fd;
   reactor->refs = 1;
   reactor->members = g_ptr_array_new ();
-  reactor->start = g_get_monotonic_time ();
-  reactor->start -= reactor->start % TB_MEDIA_REACTOR_PERIOD_US;
+  now = g_get_monotonic_time ();
+  reactor->start = now - now % TB_MEDIA_REACTOR_PERIOD_US + phase_us (index);
+  if (reactor->start > now)
+    reactor->start -= TB_MEDIA_REACTOR_PERIOD_US;
   g_source_set_name (source, "tb-media reactor");
   g_source_set_priority (source, G_PRIORITY_HIGH);
   /* Never blocked around its own dispatch: with GLib 2.74 blocking takes
@@ -215,8 +228,10 @@ tb_media_reactor_ref_for (GMainContext *context, GError **error)
   reactor = g_hash_table_lookup (reactors, context);
   if (reactor)
     reactor->refs++;
-  else if ((reactor = reactor_new (context, error)))
+  else if ((reactor = reactor_new (context, reactors_made, error))) {
+    reactors_made++;
     g_hash_table_insert (reactors, context, reactor);
+  }
   G_UNLOCK (reactors);
   return reactor;
 }

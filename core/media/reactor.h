@@ -10,10 +10,11 @@
  * whose sockets are readable, and all the ticks of a period are one
  * wake-up.
  *
- * Tick deadlines are start + n * period on the monotonic clock, start a
- * multiple of the period: a late wake-up does not push the following
- * ones back (no drift). A member added between two ticks gets its first
- * at the next one. */
+ * Tick deadlines are start + n * period on the monotonic clock: a late
+ * wake-up does not push the following ones back (no drift). Each reactor
+ * has its own phase in the period, so that the workers' bursts of packets
+ * are spread over it. A member added between two ticks gets its first at
+ * the next one. */
 #pragma once
 
 #include <glib.h>
