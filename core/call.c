@@ -348,6 +348,12 @@ peer_play (gpointer data, const gint16 *samples, gsize n)
   tb_media_session_play (((TbCall *) data)->media, samples, n);
 }
 
+static gint64
+peer_send_time (gpointer data)
+{
+  return tb_media_session_get_send_time (((TbCall *) data)->media);
+}
+
 static void
 peer_flush (gpointer data)
 {
@@ -396,7 +402,7 @@ start_conversation (TbCall *call)
 
   call->peer = (TbConversationPeer) {
     call->id, call->from, call->to, peer_line_rate, peer_play, peer_flush, peer_unplayed,
-    peer_send_dtmf, peer_hangup, peer_transfer,
+    peer_send_dtmf, peer_hangup, peer_transfer, peer_send_time,
   };
   call->conversation = tb_conversation_new (call->config, call->agent,
                                             tb_call_manager_get_host (call->manager),

@@ -27,6 +27,7 @@ struct _TbSoftphoneMedia {
   TbMediaSession *session;
   gint64 answered_us;
   GArray *heard;
+  GArray *heard_at;             /* gint64: when each frame of heard arrived */
   GString *dtmf_sent;
   gint64 play_offset_ms;
   GFunc drained;
@@ -76,7 +77,8 @@ run_on_worker (TbSoftphoneMedia *media, GSourceFunc func, gpointer data)
 
 /* ---- worker side ------------------------------------------------------------ */
 
-/* A frame heard: it ends now on the call's timeline. */
+/* A frame heard (a packet's worth): it ends now on the call's timeline,
+ * and it arrived now. A gap is filled with whole frames of silence. */
 static void
 on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
 {
@@ -86,11 +88,19 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
 
   if (due > (gint64) (media->heard->len + LATE_FRAMES * n_samples)) {
     guint start = media->heard->len;
+    guint frames = (due - start) / n_samples;
 
-    g_array_set_size (media->heard, due);
-    memset (&g_array_index (media->heard, gint16, start), 0, (due - start) * sizeof (gint16));
+    g_array_set_size (media->heard, start + frames * n_samples);
+    memset (&g_array_index (media->heard, gint16, start), 0,
+            frames * n_samples * sizeof (gint16));
+    for (guint i = 0; i < frames; i++) {
+      gint64 at = (gint64) (start + (i + 1) * n_samples) * G_USEC_PER_SEC / TB_SOFTPHONE_RATE;
+
+      g_array_append_val (media->heard_at, at);
+    }
   }
   g_array_append_vals (media->heard, samples, n_samples);
+  g_array_append_val (media->heard_at, elapsed_us);
 }
 
 static void
@@ -142,7 +152,12 @@ start_on_worker (gpointer data)
                                          media, &start->error);
   if (!media->session)
     return G_SOURCE_REMOVE;
-  media->play_offset_ms = (g_get_monotonic_time () - media->answered_us) / 1000;
+  /* The caller speaks as a phone does: each 20 ms frame leaves once it is
+   * spoken, so sample 0 of what is played was spoken a frame before the
+   * first packet, and the last sample of an utterance when its packet
+   * left. */
+  media->play_offset_ms = (tb_media_session_get_send_time (media->session) -
+                           media->answered_us) / 1000 - TB_MEDIA_FRAME_MS;
   tb_media_session_play (media->session, start->samples, start->n_samples);
   return G_SOURCE_REMOVE;
 }
@@ -198,6 +213,9 @@ collect_on_worker (gpointer data)
   g_array_unref (result->heard);
   result->heard = g_steal_pointer (&media->heard);
   media->heard = g_array_new (FALSE, FALSE, sizeof (gint16));
+  g_array_unref (result->heard_at);
+  result->heard_at = g_steal_pointer (&media->heard_at);
+  media->heard_at = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_string_append (result->dtmf_sent, media->dtmf_sent->str);
   result->play_offset_ms = media->play_offset_ms;
   return G_SOURCE_REMOVE;
@@ -217,6 +235,7 @@ tb_softphone_media_new (const TbSoftphoneOptions *options, GError **error)
     return NULL;
   }
   media->heard = g_array_new (FALSE, FALSE, sizeof (gint16));
+  media->heard_at = g_array_new (FALSE, FALSE, sizeof (gint64));
   media->dtmf_sent = g_string_new (NULL);
   media->ports = tb_rtp_ports_new (options->rtp_first, options->rtp_last);
   media->socket = tb_rtp_ports_bind (media->ports, address, &media->port, error);
@@ -287,6 +306,7 @@ tb_softphone_media_free (TbSoftphoneMedia *media)
   }
   g_clear_pointer (&media->ports, tb_rtp_ports_free);
   g_clear_pointer (&media->heard, g_array_unref);
+  g_clear_pointer (&media->heard_at, g_array_unref);
   if (media->dtmf_sent)
     g_string_free (media->dtmf_sent, TRUE);
   g_free (media);

@@ -75,13 +75,30 @@ rtp (const TbMediaStats *stats)
   return object;
 }
 
+/* Onsets in what was heard, each at the arrival of the packet it starts in
+ * (the earliest a phone could play it), ms from the answer. */
+static GArray *
+onsets_heard (const TbSoftphoneResult *result)
+{
+  GArray *onsets = tb_onset_find_onsets ((const gint16 *) result->heard->data,
+                                         result->heard->len, TB_SOFTPHONE_RATE);
+
+  for (guint i = 0; i < onsets->len; i++) {
+    guint *onset = &g_array_index (onsets, guint, i);
+    guint frame = *onset / TB_ONSET_FRAME_MS;
+
+    if (frame < result->heard_at->len)
+      *onset = (guint) (MAX (g_array_index (result->heard_at, gint64, frame), 0) / 1000);
+  }
+  return onsets;
+}
+
 char *
 tb_softphone_report (const TbSoftphoneResult *result, GArray *utterances)
 {
   g_autoptr(JsonObject) root = json_object_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(GArray) onsets = tb_onset_find_onsets ((const gint16 *) result->heard->data,
-                                                   result->heard->len, TB_SOFTPHONE_RATE);
+  g_autoptr(GArray) onsets = onsets_heard (result);
 
   json_object_set_int_member (root, "status", result->status);
   json_object_set_string_member (root, "reason", result->reason ? result->reason : "");

@@ -26,6 +26,7 @@ tb_softphone_result_init (TbSoftphoneResult *result)
   result->trying_ms = result->ringing_ms = result->answered_ms = -1;
   result->dtmf_sent = g_string_new (NULL);
   result->heard = g_array_new (FALSE, FALSE, sizeof (gint16));
+  result->heard_at = g_array_new (FALSE, FALSE, sizeof (gint64));
 }
 
 void
@@ -35,6 +36,7 @@ tb_softphone_result_clear (TbSoftphoneResult *result)
   g_free (result->call_id);
   g_string_free (result->dtmf_sent, TRUE);
   g_array_unref (result->heard);
+  g_array_unref (result->heard_at);
   memset (result, 0, sizeof *result);
 }
 

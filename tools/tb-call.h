@@ -61,7 +61,10 @@ typedef struct {
   GString *dtmf_sent;
   TbMediaStats rtp;
   GArray *heard;                /* gint16 at TB_SOFTPHONE_RATE: sample 0 is the answer */
-  gint64 play_offset_ms;        /* answer -> when the played audio started */
+  GArray *heard_at;             /* gint64 µs from the answer: when each 20 ms frame of
+                                 * heard arrived */
+  gint64 play_offset_ms;        /* answer -> when sample 0 of the played audio was
+                                 * spoken (its packet left a frame later) */
 } TbSoftphoneResult;
 
 void tb_softphone_result_init (TbSoftphoneResult *result);

@@ -192,6 +192,8 @@ void tb_dialog_turn_free (TbDialogTurn *turn);
 void tb_dialog_message_free (TbDialogMessage *message);
 void tb_dialog_tool_call_clear (TbLlmToolCall *call);
 gint64 tb_dialog_now (TbConversation *c);
+/* When audio played now would start going out to the caller. */
+gint64 tb_dialog_send_time (TbConversation *c);
 
 /* How long providers may take before the conversation goes on without
  * them (the caller hears an apology rather than silence). */

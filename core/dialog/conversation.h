@@ -39,6 +39,9 @@ typedef struct {
   gboolean (*send_dtmf) (gpointer peer, const char *digits, GError **error);
   void (*hangup) (gpointer peer, const char *reason);
   void (*transfer) (gpointer peer, const char *target);
+  /* When audio queued now would start going out, on the host's clock;
+   * NULL: at once after what is queued. */
+  gint64 (*send_time) (gpointer peer);
 } TbConversationPeer;
 
 /* Whether @agent can hold a conversation: it names an LLM and a TTS provider. */

@@ -10,6 +10,15 @@ tb_dialog_now (TbConversation *c)
   return c->host && c->host->now_us ? c->host->now_us (c->host) : g_get_monotonic_time ();
 }
 
+gint64
+tb_dialog_send_time (TbConversation *c)
+{
+  if (c->peer->send_time)
+    return c->peer->send_time (c->peer_data);
+  /* Sent after what is still queued. */
+  return tb_dialog_now (c) + (gint64) (tb_dialog_unplayed (c) * G_USEC_PER_SEC / c->rate);
+}
+
 void
 tb_dialog_tool_call_clear (TbLlmToolCall *call)
 {

@@ -57,11 +57,8 @@ on_tts_audio (const gint16 *samples, gsize n, gpointer user_data)
   turn = c->turn;
   if (turn && !turn->tts_first_audio_us)
     turn->tts_first_audio_us = tb_dialog_now (c);
-  if (turn && !turn->first_audio_out_us) {
-    /* Sent after what is still queued. */
-    turn->first_audio_out_us = tb_dialog_now (c) +
-                               (gint64) (tb_dialog_unplayed (c) * G_USEC_PER_SEC / c->rate);
-  }
+  if (turn && !turn->first_audio_out_us)
+    turn->first_audio_out_us = tb_dialog_send_time (c);
   c->peer->play (c->peer_data, samples, n);
   c->samples_queued += n;
   if (c->greeting_audio)
@@ -240,7 +237,7 @@ tb_dialog_speak_greeting (TbConversation *c)
     TbDialogSpoken *spoken = g_new0 (TbDialogSpoken, 1);
 
     c->turn->tts_request_us = c->turn->tts_first_audio_us = tb_dialog_now (c);
-    c->turn->first_audio_out_us = tb_dialog_now (c);
+    c->turn->first_audio_out_us = tb_dialog_send_time (c);
     c->peer->play (c->peer_data, samples, size / sizeof (gint16));
     c->samples_queued += size / sizeof (gint16);
     spoken->text = g_strdup (text);

@@ -104,6 +104,7 @@ receive_audio (TbMediaSession *session, const TbRtpPacket *packet)
 {
   const TbCodec *codec = session->codec;
   TbDtmfDigit digit;
+  gsize before = session->decoded.len;
 
   /* Audio after an event whose end packets never came: the key is up. */
   if (tb_dtmf_receiver_audio (&session->dtmf_in, codec->clock_rate, &digit) &&
@@ -113,6 +114,20 @@ receive_audio (TbMediaSession *session, const TbRtpPacket *packet)
                             gst_util_uint64_scale (packet->payload_size, TB_MEDIA_FRAME_MS * GST_MSECOND,
                                                    codec->bytes_per_20ms)))
     return;
+  if (!session->decoder_primed) {
+    /* A resampler holds back a few samples of each packet until the next
+     * one comes: each frame would only be whole, and given, a packet
+     * later (20 ms late). Silence for what the first packet came short of
+     * puts every packet's audio in the frame given when it arrives
+     * (shifted by those few samples). */
+    gsize expected = session->frame_samples * sizeof (gint16) * packet->payload_size /
+                     codec->bytes_per_20ms;
+    gsize got = session->decoded.len - before;
+
+    if (got > 0 && got < expected)
+      tb_media_bytes_insert_zeros (&session->decoded, before, (expected - got) & ~(gsize) 1);
+    session->decoder_primed = got > 0;
+  }
   deliver_frames (session);
 }
 

@@ -28,6 +28,8 @@ tb_media_bytes_peek (const TbMediaBytes *bytes)
 }
 
 void tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size);
+/* @size zero bytes at @offset (from the first byte held). */
+void tb_media_bytes_insert_zeros (TbMediaBytes *bytes, gsize offset, gsize size);
 void tb_media_bytes_consume (TbMediaBytes *bytes, gsize size);
 void tb_media_bytes_clear (TbMediaBytes *bytes);
 
@@ -77,6 +79,7 @@ struct _TbMediaSession {
   gboolean timed_out;
   TbDtmfReceiver dtmf_in;
   TbMediaBytes decoded;        /* samples not yet delivered as a frame */
+  gboolean decoder_primed;     /* the decoder chain's delay is made up for */
   guint8 datagram[2048];
 
   /* Sending. */
@@ -117,6 +120,7 @@ TbMediaChain *tb_media_send_chain_new (TbMediaSession *session, const TbCodec *c
 /* After the encoder chain changed or its queue was dropped. */
 void tb_media_send_reset (TbMediaSession *session);
 gboolean tb_media_send_tick (guint skipped, gpointer session);
+
 
 /* A raw audio caps string for mono S16LE at @rate. */
 GstCaps *tb_media_raw_caps (guint rate);

@@ -30,6 +30,23 @@ tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size)
 }
 
 void
+tb_media_bytes_insert_zeros (TbMediaBytes *bytes, gsize offset, gsize size)
+{
+  gsize tail;
+
+  offset = MIN (offset, bytes->len);
+  tail = bytes->len - offset;
+  /* Grow by @size (the bytes appended are overwritten below). */
+  while (size > 0 && bytes->len < offset + tail + size) {
+    static const guint8 zeros[256];
+
+    tb_media_bytes_append (bytes, zeros, MIN (sizeof zeros, offset + tail + size - bytes->len));
+  }
+  memmove (bytes->data + bytes->start + offset + size, bytes->data + bytes->start + offset, tail);
+  memset (bytes->data + bytes->start + offset, 0, size);
+}
+
+void
 tb_media_bytes_consume (TbMediaBytes *bytes, gsize size)
 {
   size = MIN (size, bytes->len);
@@ -310,6 +327,7 @@ tb_media_session_update (TbMediaSession *session, const TbMediaParams *params, G
     tb_media_chain_free (session->decoder);
     tb_media_chain_free (session->encoder);
     session->decoder = g_steal_pointer (&decoder);
+    session->decoder_primed = FALSE;
     session->encoder = g_steal_pointer (&encoder);
     session->codec = params->codec;
     /* Samples decoded but not yet delivered stay: they are at the frame
@@ -359,6 +377,20 @@ tb_media_session_send_dtmf (TbMediaSession *session, const char *digits, GError 
     return FALSE;
   }
   return TRUE;
+}
+
+gint64
+tb_media_session_get_send_time (TbMediaSession *session)
+{
+  gsize frame_bytes;
+  guint64 frames;
+
+  g_return_val_if_fail (session, 0);
+  frame_bytes = session->frame_samples * sizeof (gint16);
+  /* A partial frame goes out padded: what comes after it, in the next. */
+  frames = (session->queue.len + frame_bytes - 1) / frame_bytes;
+  return tb_media_reactor_get_next_tick (session->reactor) +
+         (gint64) frames * TB_MEDIA_FRAME_MS * 1000;
 }
 
 guint

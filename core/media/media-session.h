@@ -107,6 +107,10 @@ void tb_media_session_flush (TbMediaSession *session);
 gboolean tb_media_session_send_dtmf (TbMediaSession *session, const char *digits,
                                      GError **error);
 
+/* When audio queued now would start going out (the monotonic clock): the
+ * next packet's time, after what is queued already. */
+gint64 tb_media_session_get_send_time (TbMediaSession *session);
+
 guint tb_media_session_get_local_port (TbMediaSession *session);
 void tb_media_session_get_stats (TbMediaSession *session, TbMediaStats *stats);
 

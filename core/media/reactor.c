@@ -282,7 +282,8 @@ tb_media_reactor_add (TbMediaReactor *reactor, int fd, TbMediaReadableFunc reada
   member->index = reactor->members->len;
   g_ptr_array_add (reactor->members, member);
   if (tick && reactor->tickers++ == 0) {
-    /* The first ticker: ticks resume on the grid from now. */
+    /* The first ticker: ticks resume on the grid, the first at once (as
+     * the grid point just past, a little late). */
     reactor->ticks = (guint64) ((g_get_monotonic_time () - reactor->start) /
                                 TB_MEDIA_REACTOR_PERIOD_US);
     arm (reactor);
@@ -321,6 +322,12 @@ gint64
 tb_media_reactor_get_time (TbMediaReactor *reactor)
 {
   return g_source_get_time (&reactor->source);
+}
+
+gint64
+tb_media_reactor_get_next_tick (TbMediaReactor *reactor)
+{
+  return reactor->start + (gint64) reactor->ticks * TB_MEDIA_REACTOR_PERIOD_US;
 }
 
 guint

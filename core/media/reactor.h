@@ -14,7 +14,7 @@
  * wake-up does not push the following ones back (no drift). Each reactor
  * has its own phase in the period, so that the workers' bursts of packets
  * are spread over it. A member added between two ticks gets its first at
- * the next one. */
+ * the next one; the first member of a reactor without any at once. */
 #pragma once
 
 #include <glib.h>
@@ -58,6 +58,9 @@ void tb_media_reactor_remove (TbMediaReactor *reactor, TbMediaMember *member);
  * g_source_get_time() does). */
 gint64 tb_media_reactor_get_time (TbMediaReactor *reactor);
 guint tb_media_reactor_get_members (TbMediaReactor *reactor);
+/* The grid point of the next tick (the monotonic clock): in the past when
+ * it is overdue (it comes at once, and the ones after it on the grid). */
+gint64 tb_media_reactor_get_next_tick (TbMediaReactor *reactor);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbMediaReactor, tb_media_reactor_unref)
 
