@@ -93,22 +93,30 @@ typedef struct {
   double noise;       /* RMS of the line noise */
 } Line;
 
-/* One 20 ms frame: noise, plus a 200 Hz + 700 Hz "voice" when @speech. */
+/* One 20 ms frame: noise, plus a 200 Hz + 700 Hz "voice" when @speech
+ * (for @voiced of its samples, from its start). */
 static void
-frame (Line *line, gint16 *out, gboolean speech, guint index)
+frame_part (Line *line, gint16 *out, gboolean speech, guint index, guint voiced)
 {
   for (guint i = 0; i < FRAME; i++) {
     double t = (double) (index * FRAME + i) / RATE;
     double v = line->noise * (g_rand_double (line->rand) * 2 - 1) * 1.7;
 
-    if (speech)
+    if (speech && i < voiced)
       v += 3000 * sin (2 * G_PI * 200 * t) + 1500 * sin (2 * G_PI * 700 * t);
     out[i] = (gint16) CLAMP (v, -32768, 32767);
   }
 }
 
-/* Runs @pattern ('s' speech, '.' silence, 20 ms each) through the detector;
- * returns the events as a string: '^' start, '$' end, at their frame. */
+static void
+frame (Line *line, gint16 *out, gboolean speech, guint index)
+{
+  frame_part (line, out, speech, index, FRAME);
+}
+
+/* Runs @pattern ('s' speech, '.' silence, 'e' a frame whose first 4 ms are
+ * speech, 20 ms each) through the detector; returns the events as a
+ * string: '^' start, '$' end, at their frame. */
 static char *
 detect (const char *pattern, double noise, guint endpoint_ms)
 {
@@ -121,7 +129,7 @@ detect (const char *pattern, double noise, guint endpoint_ms)
   for (guint i = 0; pattern[i]; i++) {
     TbVadEvent event;
 
-    frame (&line, samples, pattern[i] == 's', i);
+    frame_part (&line, samples, pattern[i] != '.', i, pattern[i] == 'e' ? FRAME / 5 : FRAME);
     event = tb_vad_push (&vad, samples, FRAME, endpoint_ms);
     g_string_append_c (events, event == TB_VAD_SPEECH_START ? '^'
                                : event == TB_VAD_SPEECH_END ? '$' : ' ');
@@ -152,6 +160,23 @@ test_vad_endpointing (void)
   /* Ended 500 ms (25 frames) after the last speech. */
   g_assert_cmpint (end - events, ==, last_speech + 25);
   g_assert_null (strchr (end + 1, '$'));
+}
+
+/* Speech that ends 4 ms into a frame: the silence is counted from there,
+ * and the end declared at the frame nearest to the endpoint: 24 frames
+ * after that one (496 ms of silence), not 25 (516 ms). */
+static void
+test_vad_endpoint_inside_frame (void)
+{
+  const char *pattern = "..................................................ssssssssssssssssssssssssssssse"
+                        "....................................";
+  g_autofree char *events = detect (pattern, 100, 500);
+  const char *end = strchr (events, '$');
+  guint last = strrchr (pattern, 'e') - pattern;
+
+  g_assert_nonnull (strchr (events, '^'));
+  g_assert_nonnull (end);
+  g_assert_cmpint (end - events, ==, last + 24);
 }
 
 static void
@@ -282,6 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialog/sentences", test_sentences);
   g_test_add_func ("/dialog/sentences-stream", test_sentences_stream);
   g_test_add_func ("/dialog/vad-endpointing", test_vad_endpointing);
+  g_test_add_func ("/dialog/vad-endpoint-inside-frame", test_vad_endpoint_inside_frame);
   g_test_add_func ("/dialog/vad-noise-floor", test_vad_noise_floor);
   g_test_add_func ("/dialog/endpointing-stretch", test_endpointing_stretch);
   g_test_add_func ("/dialog/vad-level", test_vad_level);

@@ -329,7 +329,7 @@ tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
   }
 
   if (event == TB_VAD_SPEECH_END) {
-    c->vad_speech_end_us = now - (gint64) c->vad.quiet_run * FRAME_MS * 1000;
+    c->vad_speech_end_us = now - (gint64) tb_vad_silence_ms (&c->vad) * 1000;
     c->vad_turn_end_us = now;
     c->capturing = FALSE;
     if (c->stt_session) {

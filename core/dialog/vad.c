@@ -16,6 +16,8 @@
 #define FLOOR_START_DB -60.0
 #define FLOOR_MIN_DB -80.0
 #define FLOOR_MAX_DB -25.0
+/* A loud frame's silent end is measured in pieces of FRAME_MS / this. */
+#define PIECES 4
 
 double
 tb_vad_level_db (const gint16 *samples, gsize n_samples)
@@ -46,6 +48,31 @@ follow_floor (TbVad *vad, double db, gboolean loud)
   vad->floor_db = CLAMP (vad->floor_db, FLOOR_MIN_DB, FLOOR_MAX_DB);
 }
 
+/* How long the end of a loud frame is below @threshold, in pieces: the
+ * speech may end inside the frame (a word's last milliseconds, or what a
+ * resampler's delay carries over from the packet before). */
+static guint
+quiet_end_ms (const gint16 *samples, gsize n_samples, double threshold)
+{
+  gsize piece = n_samples / PIECES;
+
+  if (piece == 0)
+    return 0;
+  for (guint i = PIECES; i-- > 0;) {
+    gsize n = i == PIECES - 1 ? n_samples - i * piece : piece;
+
+    if (tb_vad_level_db (samples + i * piece, n) > threshold)
+      return (PIECES - 1 - i) * FRAME_MS / PIECES;
+  }
+  return 0;
+}
+
+guint
+tb_vad_silence_ms (const TbVad *vad)
+{
+  return vad->quiet_run * FRAME_MS + vad->quiet_end_ms;
+}
+
 TbVadEvent
 tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms)
 {
@@ -65,6 +92,7 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
     vad->loud_run++;
     vad->quiet_run = 0;
     vad->last_loud_frame = frame;
+    vad->quiet_end_ms = quiet_end_ms (samples, n_samples, threshold);
   } else {
     vad->loud_run = 0;
     vad->quiet_run++;
@@ -84,7 +112,8 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
     vad->speech_frames++;
     return TB_VAD_NONE;
   }
-  if (vad->quiet_run * FRAME_MS >= endpoint_ms) {
+  /* Decided as each frame comes: at the one whose end is nearest. */
+  if (tb_vad_silence_ms (vad) + FRAME_MS / 2 >= endpoint_ms) {
     vad->in_speech = FALSE;
     return TB_VAD_SPEECH_END;
   }

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 typedef enum {
   TB_VAD_NONE,
   TB_VAD_SPEECH_START,   /* speech began (at the first loud frame of a run) */
-  TB_VAD_SPEECH_END,     /* speech then @endpoint_ms of silence           */
+  TB_VAD_SPEECH_END,     /* speech then @endpoint_ms of silence (to the
+                          * nearest frame)                                */
 } TbVadEvent;
 
 typedef struct {
@@ -21,6 +22,7 @@ typedef struct {
   guint speech_frames;   /* loud frames of the current speech            */
   guint start_frame;     /* frame index where the current speech began   */
   guint last_loud_frame; /* frame index of the last loud frame           */
+  guint quiet_end_ms;    /* the silent end of the last loud frame, ms    */
   double last_db;        /* level of the last frame                      */
 } TbVad;
 
@@ -41,6 +43,10 @@ TbVadEvent tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guin
  * comma or a word such as "and", "at", "the", "um". */
 guint tb_vad_endpoint_ms (guint base_ms, const char *partial);
 
+/* The silence since the speech, ms: the quiet frames since the last loud
+ * one and the silent end of that one. The end of speech is declared at the
+ * frame where this is nearest to the endpoint. */
+guint tb_vad_silence_ms (const TbVad *vad);
 /* Level of @samples in dBFS (-100 for silence). */
 double tb_vad_level_db (const gint16 *samples, gsize n_samples);
 
