@@ -389,7 +389,8 @@ tb_media_session_get_send_time (TbMediaSession *session)
   frame_bytes = session->frame_samples * sizeof (gint16);
   /* A partial frame goes out padded: what comes after it, in the next. */
   frames = (session->queue.len + frame_bytes - 1) / frame_bytes;
-  return tb_media_reactor_get_next_tick (session->reactor) +
+  /* An overdue tick comes at once. */
+  return MAX (tb_media_reactor_get_next_tick (session->reactor), g_get_monotonic_time ()) +
          (gint64) frames * TB_MEDIA_FRAME_MS * 1000;
 }
 

@@ -39,16 +39,6 @@ struct _TbMediaReactor {
 
 G_LOCK_DEFINE_STATIC (reactors);
 static GHashTable *reactors;   /* GMainContext -> TbMediaReactor */
-static guint reactors_made;    /* under the same lock */
-
-/* Where in the period the ticks of the reactor made @index-th fall: spread
- * (by the golden ratio) so that the workers do not all send their packets
- * at the same moment and wait for the CPUs in turn. */
-static gint64
-phase_us (guint index)
-{
-  return (gint64) ((index * 12361ull) % TB_MEDIA_REACTOR_PERIOD_US);
-}
 
 /* ---- ticks ---------------------------------------------------------------- */
 
@@ -179,12 +169,11 @@ static GSourceFuncs reactor_funcs = {
 };
 
 static TbMediaReactor *
-reactor_new (GMainContext *context, guint index, GError **error)
+reactor_new (GMainContext *context, GError **error)
 {
   int epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   GSource *source;
   TbMediaReactor *reactor;
-  gint64 now;
 
   if (epoll_fd < 0) {
     int saved = errno;
@@ -199,10 +188,7 @@ reactor_new (GMainContext *context, guint index, GError **error)
   reactor->epoll_fd = epoll_fd;
   reactor->refs = 1;
   reactor->members = g_ptr_array_new ();
-  now = g_get_monotonic_time ();
-  reactor->start = now - now % TB_MEDIA_REACTOR_PERIOD_US + phase_us (index);
-  if (reactor->start > now)
-    reactor->start -= TB_MEDIA_REACTOR_PERIOD_US;
+  reactor->start = g_get_monotonic_time ();
   g_source_set_name (source, "tb-media reactor");
   g_source_set_priority (source, G_PRIORITY_HIGH);
   /* Never blocked around its own dispatch: with GLib 2.74 blocking takes
@@ -228,10 +214,8 @@ tb_media_reactor_ref_for (GMainContext *context, GError **error)
   reactor = g_hash_table_lookup (reactors, context);
   if (reactor)
     reactor->refs++;
-  else if ((reactor = reactor_new (context, reactors_made, error))) {
-    reactors_made++;
+  else if ((reactor = reactor_new (context, error)))
     g_hash_table_insert (reactors, context, reactor);
-  }
   G_UNLOCK (reactors);
   return reactor;
 }
@@ -282,10 +266,10 @@ tb_media_reactor_add (TbMediaReactor *reactor, int fd, TbMediaReadableFunc reada
   member->index = reactor->members->len;
   g_ptr_array_add (reactor->members, member);
   if (tick && reactor->tickers++ == 0) {
-    /* The first ticker: ticks resume on the grid, the first at once (as
-     * the grid point just past, a little late). */
-    reactor->ticks = (guint64) ((g_get_monotonic_time () - reactor->start) /
-                                TB_MEDIA_REACTOR_PERIOD_US);
+    /* The first ticker: the grid starts again from now, with a tick at
+     * once. */
+    reactor->start = g_get_monotonic_time ();
+    reactor->ticks = 0;
     arm (reactor);
   }
   return member;

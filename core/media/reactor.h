@@ -11,10 +11,11 @@
  * wake-up.
  *
  * Tick deadlines are start + n * period on the monotonic clock: a late
- * wake-up does not push the following ones back (no drift). Each reactor
- * has its own phase in the period, so that the workers' bursts of packets
- * are spread over it. A member added between two ticks gets its first at
- * the next one; the first member of a reactor without any at once. */
+ * wake-up does not push the following ones back (no drift). The grid
+ * starts when a member with ticks joins a reactor that has none, with a
+ * tick at once; so the workers' ticks fall at their own points of the
+ * period, and their bursts of packets are spread over it. A member added
+ * between two ticks gets its first at the next one. */
 #pragma once
 
 #include <glib.h>

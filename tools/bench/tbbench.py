@@ -108,11 +108,12 @@ def wait_for(path, needle, count, timeout_s):
 
 def summary(values):
     if not values:
-        return {"mean": None, "p95": None, "n": 0}
+        return {"mean": None, "p95": None, "max": None, "n": 0}
     ordered = sorted(values)
     # Nearest rank.
     p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-    return {"mean": round(statistics.fmean(values), 1), "p95": round(p95, 1), "n": len(values)}
+    return {"mean": round(statistics.fmean(values), 1), "p95": round(p95, 1),
+            "max": round(ordered[-1], 1), "n": len(values)}
 
 
 def machine():
