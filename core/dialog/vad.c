@@ -19,16 +19,29 @@
 /* A loud frame's silent end is measured in pieces of FRAME_MS / this. */
 #define PIECES 4
 
-double
-tb_vad_level_db (const gint16 *samples, gsize n_samples)
+static double
+energy (const gint16 *samples, gsize n_samples)
 {
   double sum = 0;
 
   for (gsize i = 0; i < n_samples; i++)
     sum += (double) samples[i] * samples[i];
+  return sum;
+}
+
+/* The level of @n_samples whose energy is @sum, dBFS. */
+static double
+level_db (double sum, gsize n_samples)
+{
   if (n_samples == 0 || sum <= 0)
     return -100.0;
   return MAX (-100.0, 10.0 * log10 (sum / n_samples / (32768.0 * 32768.0)));
+}
+
+double
+tb_vad_level_db (const gint16 *samples, gsize n_samples)
+{
+  return level_db (energy (samples, n_samples), n_samples);
 }
 
 void
@@ -48,22 +61,36 @@ follow_floor (TbVad *vad, double db, gboolean loud)
   vad->floor_db = CLAMP (vad->floor_db, FLOOR_MIN_DB, FLOOR_MAX_DB);
 }
 
+/* A frame's energy in PIECES pieces (the last takes what is left over),
+ * so that its level and where its sound ends come from one pass. */
+typedef struct {
+  double sum[PIECES];
+  gsize n[PIECES];
+} Pieces;
+
+static double
+pieces_measure (Pieces *p, const gint16 *samples, gsize n_samples)
+{
+  gsize piece = n_samples / PIECES;
+  double total = 0;
+
+  for (guint i = 0; i < PIECES; i++) {
+    p->n[i] = i == PIECES - 1 ? n_samples - i * piece : piece;
+    p->sum[i] = energy (samples + i * piece, p->n[i]);
+    total += p->sum[i];
+  }
+  return total;
+}
+
 /* How long the end of a loud frame is below @threshold, in pieces: the
  * speech may end inside the frame (a word's last milliseconds, or what a
  * resampler's delay carries over from the packet before). */
 static guint
-quiet_end_ms (const gint16 *samples, gsize n_samples, double threshold)
+quiet_end_ms (const Pieces *p, double threshold)
 {
-  gsize piece = n_samples / PIECES;
-
-  if (piece == 0)
-    return 0;
-  for (guint i = PIECES; i-- > 0;) {
-    gsize n = i == PIECES - 1 ? n_samples - i * piece : piece;
-
-    if (tb_vad_level_db (samples + i * piece, n) > threshold)
+  for (guint i = PIECES; i-- > 0;)
+    if (level_db (p->sum[i], p->n[i]) > threshold)
       return (PIECES - 1 - i) * FRAME_MS / PIECES;
-  }
   return 0;
 }
 
@@ -76,7 +103,8 @@ tb_vad_silence_ms (const TbVad *vad)
 TbVadEvent
 tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms)
 {
-  double db = tb_vad_level_db (samples, n_samples);
+  Pieces pieces;
+  double db = level_db (pieces_measure (&pieces, samples, n_samples), n_samples);
   double threshold;
   gboolean loud;
   guint frame = vad->frames++;
@@ -92,7 +120,7 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
     vad->loud_run++;
     vad->quiet_run = 0;
     vad->last_loud_frame = frame;
-    vad->quiet_end_ms = quiet_end_ms (samples, n_samples, threshold);
+    vad->quiet_end_ms = quiet_end_ms (&pieces, threshold);
   } else {
     vad->loud_run = 0;
     vad->quiet_run++;

@@ -28,7 +28,8 @@ tb_media_bytes_peek (const TbMediaBytes *bytes)
 }
 
 void tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size);
-/* @size zero bytes at @offset (from the first byte held). */
+/* @size zero bytes at @offset (from the first byte held). Allocates:
+ * not for every packet. */
 void tb_media_bytes_insert_zeros (TbMediaBytes *bytes, gsize offset, gsize size);
 void tb_media_bytes_consume (TbMediaBytes *bytes, gsize size);
 void tb_media_bytes_clear (TbMediaBytes *bytes);

@@ -32,18 +32,16 @@ tb_media_bytes_append (TbMediaBytes *bytes, const void *data, gsize size)
 void
 tb_media_bytes_insert_zeros (TbMediaBytes *bytes, gsize offset, gsize size)
 {
-  gsize tail;
+  g_autofree guint8 *tail = NULL;
+  g_autofree guint8 *zeros = g_malloc0 (size);
+  gsize tail_len;
 
   offset = MIN (offset, bytes->len);
-  tail = bytes->len - offset;
-  /* Grow by @size (the bytes appended are overwritten below). */
-  while (size > 0 && bytes->len < offset + tail + size) {
-    static const guint8 zeros[256];
-
-    tb_media_bytes_append (bytes, zeros, MIN (sizeof zeros, offset + tail + size - bytes->len));
-  }
-  memmove (bytes->data + bytes->start + offset + size, bytes->data + bytes->start + offset, tail);
-  memset (bytes->data + bytes->start + offset, 0, size);
+  tail_len = bytes->len - offset;
+  tail = g_memdup2 (tb_media_bytes_peek (bytes) + offset, tail_len);
+  bytes->len = offset;
+  tb_media_bytes_append (bytes, zeros, size);
+  tb_media_bytes_append (bytes, tail, tail_len);
 }
 
 void

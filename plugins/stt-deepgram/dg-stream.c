@@ -135,7 +135,7 @@ dg_stream_send_pending (TbSttSession *session)
   }
   end = dg_turns_end (turns);
   if (!session->finishing)
-    end = turns->sent + (end - MIN (turns->sent, end)) / chunk * chunk;
+    end = turns->sent + (end - turns->sent) / chunk * chunk;
   if (turns->sent < end)
     send_audio_upto (session, end);
   if (session->finishing) {

@@ -209,14 +209,11 @@ dg_summary_count (DgConn *conn, const char *type)
   dg_summary_update (conn);
 }
 
+/* {"name": model, "version": ..., "arch": model} as member @name. */
 static void
-add_metadata (JsonBuilder *builder, DgConn *conn)
+add_model_info (JsonBuilder *builder, const char *name, DgConn *conn)
 {
-  json_builder_set_member_name (builder, "metadata");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "request_id");
-  json_builder_add_string_value (builder, conn->request_id);
-  json_builder_set_member_name (builder, "model_info");
+  json_builder_set_member_name (builder, name);
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
   json_builder_add_string_value (builder, conn->model);
@@ -225,6 +222,16 @@ add_metadata (JsonBuilder *builder, DgConn *conn)
   json_builder_set_member_name (builder, "arch");
   json_builder_add_string_value (builder, conn->model);
   json_builder_end_object (builder);
+}
+
+static void
+add_metadata (JsonBuilder *builder, DgConn *conn)
+{
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "request_id");
+  json_builder_add_string_value (builder, conn->request_id);
+  add_model_info (builder, "model_info", conn);
   json_builder_set_member_name (builder, "model_uuid");
   json_builder_add_string_value (builder, "6b28e919-8427-4f32-9847-492e2efd7daf");
   json_builder_end_object (builder);
@@ -358,15 +365,7 @@ dg_queue_metadata (DgConn *conn)
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "model_info");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, uuid);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, conn->model);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_string_value (builder, DG_MODEL_VERSION);
-  json_builder_set_member_name (builder, "arch");
-  json_builder_add_string_value (builder, conn->model);
-  json_builder_end_object (builder);
+  add_model_info (builder, uuid, conn);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   dg_queue (conn, builder);
