@@ -301,6 +301,7 @@ fill_params (TbCall *call, const TbSdpStream *stream, TbMediaParams *params, cha
   params->inbound_filter = media->inbound_filter;
   params->outbound_filter = media->outbound_filter;
   params->rtp_timeout_ms = media->rtp_timeout_s * 1000;
+  params->transmit_silence = media->transmit_silence;
   params->name = call->id;
   return TRUE;
 }

@@ -109,6 +109,9 @@ static const TbConfigKey media_keys[] = {
     .help = "Local address RTP sockets bind to; empty: the first SIP listen address" },
   { .name = "rtp-timeout", .type = TB_CONFIG_TYPE_INT, .default_value = "30", .min = 0, .max = 3600,
     .help = "Seconds without RTP from the caller before the call is ended; 0: never" },
+  { .name = "transmit-silence", .type = TB_CONFIG_TYPE_BOOL, .default_value = "false",
+    .help = "Send packets of silence while the agent is quiet; false: send nothing "
+            "between its replies, each reply going out as soon as its audio is ready" },
   { .name = "codecs", .type = TB_CONFIG_TYPE_STRING_LIST, .default_value = "PCMU;PCMA;G722",
     .help = "Codecs accepted and offered (PCMU, PCMA, G722); the caller's order decides" },
   { .name = "sample-rate", .type = TB_CONFIG_TYPE_CHOICE, .default_value = "16000",

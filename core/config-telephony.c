@@ -166,6 +166,7 @@ tb_config_read_media (TbMediaConfig *media, GKeyFile *keyfile, const TbSipConfig
     media->rtp_address = g_strdup (sip->listen_host ? sip->listen_host : "0.0.0.0");
   }
   media->rtp_timeout_s = (guint) tb_settings_get_int (s, "rtp-timeout");
+  media->transmit_silence = tb_settings_get_bool (s, "transmit-silence");
 
   media->codecs = g_ptr_array_new ();
   for (guint i = 0; codecs[i]; i++) {

@@ -64,6 +64,7 @@ typedef struct {
   guint rtp_first, rtp_last;
   char *rtp_address;       /* bind address of RTP sockets               */
   guint rtp_timeout_s;
+  gboolean transmit_silence;  /* packets of silence between talkspurts */
   GPtrArray *codecs;       /* const TbCodec *, NULL-terminated          */
   guint sample_rate;
   char *inbound_filter;    /* NULL when unset                           */

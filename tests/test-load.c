@@ -95,7 +95,7 @@ test_concurrent_calls (void)
 
   /* Each call takes an even port: room for all of them. The later key
    * wins over the test server's own range of 100 ports. */
-  tb_test_server_start (&s, "", "rtp-ports=50000-50399\n");
+  tb_test_server_start (&s, "", "rtp-ports=50000-50399\ntransmit-silence=true\n");
   sampler.pid = atoi (g_subprocess_get_identifier (s.daemon));
   proc_sample (sampler.pid, &before);
 

@@ -3,6 +3,7 @@
  * garbage, timeouts, filters, direction, re-negotiation and the DOT dump.
  * The test's thread plays the call's worker. */
 #include "media-session.h"
+#include "reactor.h"
 #include "audio-check.h"
 #include "test-util.h"
 #include "rtp.h"
@@ -64,6 +65,7 @@ typedef struct {
   guint timeouts;
   gint64 timeout_at;
   guint drained;
+  gint64 first_loud_at;     /* when the first frame with a tone came, or 0 */
   gboolean free_in_frame;   /* frees its session from the frame callback */
   const TbMediaParams *update_in_frame;  /* ... or updates it, once */
 } Peer;
@@ -77,6 +79,8 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
   if (n_samples != peer->frame_rate / 50)
     peer->bad_frames++;
   g_array_append_vals (peer->samples, samples, n_samples);
+  if (!peer->first_loud_at && tb_test_rms (samples, n_samples) > 2000)
+    peer->first_loud_at = g_get_monotonic_time ();
   if (peer->free_in_frame)
     g_clear_pointer (&peer->session, tb_media_session_free);
   if (peer->update_in_frame) {
@@ -176,6 +180,7 @@ params_init (Params *p, const TbCodec *codec, guint frame_rate, guint remote_por
   p->params.remote = p->remote;
   p->params.direction = TB_MEDIA_SENDRECV;
   p->params.frame_rate = frame_rate;
+  p->params.transmit_silence = TRUE;
   p->params.name = name;
 }
 
@@ -594,6 +599,129 @@ test_timeout (void)
   peer_clear (&b);
 }
 
+/* Silence suppression: A sends a few packets of silence and then nothing;
+ * its audio goes out as soon as it is queued, the first packet marked and
+ * its timestamp advanced by the time that passed (B's jitter says so); then
+ * nothing again; and asleep, A still notices that B stopped sending. */
+static void
+test_silence_suppression (void)
+{
+  Peer a, b;
+  Params pa;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (16000, 200, &n_tone);
+  g_autoptr(GError) error = NULL;
+  guint64 received;
+  gint64 played;
+  TbMediaStats stats;
+
+  pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 16000);
+  params_init (&pa, tb_codec_get (TB_CODEC_PCMU), 16000, b.port, "a");
+  pa.params.transmit_silence = FALSE;
+  pa.params.rtp_timeout_ms = 500;
+  g_assert_true (tb_media_session_update (a.session, &pa.params, &error));
+  g_assert_no_error (error);
+  params_clear (&pa);
+  run_for (300);
+  received = stats_of (&b).packets_received;
+  g_assert_cmpuint (received, >, 0);
+  run_for (300);
+  g_assert_cmpuint (stats_of (&b).packets_received, ==, received);
+
+  played = g_get_monotonic_time ();
+  tb_media_session_play (a.session, tone, n_tone);
+  run_until (&a.drained, 1, 2000);
+  g_assert_cmpuint (a.drained, ==, 1);
+  g_assert_cmpint (b.first_loud_at, >, 0);
+  g_test_message ("first audio heard %.1f ms after it was queued",
+                  (b.first_loud_at - played) / 1000.0);
+  /* Not at the old stream's next 20 ms point: at once, or at B's ticks
+   * if they come within TB_MEDIA_REACTOR_JOIN_US (one reactor here). */
+  g_assert_cmpint (b.first_loud_at - played, <, TB_MEDIA_REACTOR_JOIN_US + 8000);
+  run_for (200);
+  stats = stats_of (&b);
+  g_assert_cmpuint (stats.packets_received - received, >=, 10);   /* 200 ms of tone */
+  g_assert_cmpuint (stats.packets_received - received, <=, 16);   /* and a few of silence */
+  g_assert_cmpuint (stats.packets_lost, ==, 0);
+  /* Arrival intervals agree with the timestamps, across the gap too. */
+  g_test_message ("jitter p99 %.2f ms", stats.interval_jitter_p99_ms);
+  g_assert_cmpfloat (stats.interval_jitter_p99_ms, <, 5);
+  received = stats.packets_received;
+  run_for (300);
+  g_assert_cmpuint (stats_of (&b).packets_received, ==, received);
+
+  g_clear_pointer (&b.session, tb_media_session_free);
+  run_until (&a.timeouts, 1, 2500);
+  g_assert_cmpuint (a.timeouts, ==, 1);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+/* A G.711 byte as a linear sample. */
+static int
+ulaw_to_linear (guint8 byte)
+{
+  int b = ~byte & 0xff;
+  int magnitude = ((((b & 0x0f) << 3) + 0x84) << ((b >> 4) & 7)) - 0x84;
+
+  return b & 0x80 ? -magnitude : magnitude;
+}
+
+/* The audio starts with its packet: 200 ms of tone queued after silence
+ * is exactly 10 packets, loud from their first millisecond (the
+ * resampler's held-back silence is not sent before it). */
+static void
+test_send_aligned (void)
+{
+  Peer a, raw;
+  Params pa;
+  gsize n_tone;
+  g_autofree gint16 *tone = make_tone (16000, 200, &n_tone);
+  guint loud_packets = 0;
+  gboolean first_checked = FALSE;
+  guint8 buffer[512];
+
+  peer_init (&a, 16000);
+  peer_init (&raw, 16000);
+  params_init (&pa, tb_codec_get (TB_CODEC_PCMU), 16000, raw.port, "a");
+  peer_start (&a, &pa.params);
+  params_clear (&pa);
+  run_for (100);
+  while (g_socket_receive (raw.socket, (char *) buffer, sizeof buffer, NULL, NULL) > 0)
+    ;
+  tb_media_session_play (a.session, tone, n_tone);
+  run_until (&a.drained, 1, 2000);
+  run_for (100);
+  for (;;) {
+    gssize size = g_socket_receive (raw.socket, (char *) buffer, sizeof buffer, NULL, NULL);
+    TbRtpPacket packet;
+    int peak = 0, start_peak = 0;
+
+    if (size <= 0)
+      break;
+    g_assert_true (tb_rtp_parse (buffer, size, &packet));
+    g_assert_cmpuint (packet.payload_size, ==, 160);
+    for (gsize i = 0; i < packet.payload_size; i++) {
+      int sample = ABS (ulaw_to_linear (packet.payload[i]));
+
+      peak = MAX (peak, sample);
+      if (i < 8)
+        start_peak = MAX (start_peak, sample);
+    }
+    if (peak < 500)
+      continue;
+    loud_packets++;
+    if (!first_checked) {
+      /* 440 Hz from phase 0 reaches 3000 within its first millisecond. */
+      g_assert_cmpint (start_peak, >, 1000);
+      first_checked = TRUE;
+    }
+  }
+  g_assert_cmpuint (loud_packets, ==, 10);
+  peer_clear (&a);
+  peer_clear (&raw);
+}
+
 static void
 test_timeout_on_hold (void)
 {
@@ -936,6 +1064,8 @@ main (int argc, char **argv)
   g_test_add_func ("/media/garbage", test_garbage);
   g_test_add_func ("/media/timeout", test_timeout);
   g_test_add_func ("/media/timeout/hold", test_timeout_on_hold);
+  g_test_add_func ("/media/silence-suppression", test_silence_suppression);
+  g_test_add_func ("/media/send-aligned", test_send_aligned);
   g_test_add_func ("/media/filters", test_filters);
   g_test_add_func ("/media/filters/bad", test_bad_filters);
   g_test_add_func ("/media/recvonly", test_recvonly);

@@ -1,5 +1,6 @@
 /* test-reactor.c — the media reactor: one per context, ticks on the
- * clock's grid for every member in one wake-up, readable sockets handed
+ * clock's grid for members in one wake-up, grids moved and joined,
+ * readable sockets handed
  * to their members, members removed (and the reactor destroyed) from
  * inside its own dispatch. */
 #include "reactor.h"
@@ -24,6 +25,7 @@ typedef struct {
   /* What the next readable() does besides reading. */
   TbMediaMember **remove_other;
   gboolean remove_self_and_unref;
+  gint64 sleep_us;             /* each tick moves the next this far */
 } Member;
 
 static gboolean
@@ -34,6 +36,8 @@ on_tick (guint skipped, gpointer user_data)
   m->ticks++;
   m->skipped += skipped;
   m->last_tick = tb_media_reactor_get_time (m->reactor);
+  if (m->sleep_us)
+    tb_media_reactor_schedule (m->reactor, m->member, m->last_tick + m->sleep_us);
   return TRUE;
 }
 
@@ -241,12 +245,76 @@ test_bad_fd (void)
   g_assert_cmpuint (tb_media_reactor_get_members (reactor), ==, 0);
 }
 
+/* Members' own grids: a new one joins a grid that comes soon enough, a
+ * member moves its grid (from outside, or from its own tick), and the
+ * others are not disturbed. */
+static void
+test_schedule (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+  Member a = { 0 }, b = { 0 }, c = { 0 };
+  gint64 next, moved, start;
+
+  a.reactor = tb_media_reactor_ref_for (context, &error);
+  b.reactor = tb_media_reactor_ref_for (context, &error);
+  c.reactor = tb_media_reactor_ref_for (context, &error);
+  a.member = tb_media_reactor_add (a.reactor, -1, NULL, on_tick, &a, &error);
+  b.member = tb_media_reactor_add (b.reactor, -1, NULL, on_tick, &b, &error);
+  g_assert_no_error (error);
+  next = tb_media_reactor_get_due (a.member);
+  g_assert_cmpint (tb_media_reactor_get_due (b.member), ==, next);
+
+  /* Within the join window of A's grid: A's tick; beyond it: the time
+   * asked; past A's due (it is overdue): A's tick, at once. */
+  g_assert_cmpint (tb_media_reactor_place (a.reactor, next - 1000), ==, next);
+  g_assert_cmpint (tb_media_reactor_place (a.reactor, next - TB_MEDIA_REACTOR_JOIN_US - 1000), ==,
+                   next - TB_MEDIA_REACTOR_JOIN_US - 1000);
+  g_assert_cmpint (tb_media_reactor_place (a.reactor, next + 500), ==, next);
+
+  /* B moves its grid 57 ms on: nothing for it until then, A goes on. */
+  iterate_for (context, 30000);
+  moved = g_get_monotonic_time () + 57000;
+  tb_media_reactor_schedule (b.reactor, b.member, moved);
+  a.ticks = b.ticks = 0;
+  while (g_get_monotonic_time () < moved - 1000)
+    if (!g_main_context_iteration (context, FALSE))
+      g_usleep (500);
+  g_assert_cmpuint (b.ticks, ==, 0);
+  g_assert_cmpuint (a.ticks, >=, 2);
+  iterate_for (context, 100000);
+  g_assert_cmpuint (b.ticks, >=, 4);
+  g_assert_cmpint (b.last_tick, >=, moved);
+  /* On its new grid, not A's (unless a wake-up was late by a period). */
+  g_assert_cmpint ((b.last_tick - moved) % TB_MEDIA_REACTOR_PERIOD_US, <, 3000);
+  g_assert_cmpint ((b.last_tick - moved) / TB_MEDIA_REACTOR_PERIOD_US, >=, 4);
+
+  /* C moves its next tick 100 ms on from each of its ticks. */
+  c.sleep_us = 100000;
+  c.member = tb_media_reactor_add (c.reactor, -1, NULL, on_tick, &c, &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  iterate_for (context, 450000);
+  g_assert_cmpuint (c.ticks, >=, 4);
+  g_assert_cmpuint (c.ticks, <=, 6);
+  g_assert_cmpuint (c.skipped, ==, 0);
+  g_assert_cmpint (c.last_tick - start, >=, 300000);
+
+  tb_media_reactor_remove (a.reactor, a.member);
+  tb_media_reactor_remove (b.reactor, b.member);
+  tb_media_reactor_remove (c.reactor, c.member);
+  tb_media_reactor_unref (a.reactor);
+  tb_media_reactor_unref (b.reactor);
+  tb_media_reactor_unref (c.reactor);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/reactor/one-per-context", test_one_per_context);
   g_test_add_func ("/reactor/ticks", test_ticks);
+  g_test_add_func ("/reactor/schedule", test_schedule);
   g_test_add_func ("/reactor/sockets", test_sockets);
   g_test_add_func ("/reactor/bad-fd", test_bad_fd);
   return g_test_run ();

@@ -77,8 +77,29 @@ run_on_worker (TbSoftphoneMedia *media, GSourceFunc func, gpointer data)
 
 /* ---- worker side ------------------------------------------------------------ */
 
+/* Whole frames of @n_samples of silence up to sample @due of the call's
+ * timeline: a gap in what is heard (a peer that sends nothing between its
+ * talkspurts, or lost packets). */
+static void
+fill_silence (TbSoftphoneMedia *media, gint64 due, gsize n_samples)
+{
+  guint start = media->heard->len;
+  guint frames;
+
+  if (due <= (gint64) start)
+    return;
+  frames = (due - start) / n_samples;
+  g_array_set_size (media->heard, start + frames * n_samples);
+  memset (&g_array_index (media->heard, gint16, start), 0, frames * n_samples * sizeof (gint16));
+  for (guint i = 0; i < frames; i++) {
+    gint64 at = (gint64) (start + (i + 1) * n_samples) * G_USEC_PER_SEC / TB_SOFTPHONE_RATE;
+
+    g_array_append_val (media->heard_at, at);
+  }
+}
+
 /* A frame heard (a packet's worth): it ends now on the call's timeline,
- * and it arrived now. A gap is filled with whole frames of silence. */
+ * and it arrived now. */
 static void
 on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
 {
@@ -86,19 +107,8 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
   gint64 elapsed_us = g_get_monotonic_time () - media->answered_us;
   gint64 due = elapsed_us * TB_SOFTPHONE_RATE / G_USEC_PER_SEC - (gint64) n_samples;
 
-  if (due > (gint64) (media->heard->len + LATE_FRAMES * n_samples)) {
-    guint start = media->heard->len;
-    guint frames = (due - start) / n_samples;
-
-    g_array_set_size (media->heard, start + frames * n_samples);
-    memset (&g_array_index (media->heard, gint16, start), 0,
-            frames * n_samples * sizeof (gint16));
-    for (guint i = 0; i < frames; i++) {
-      gint64 at = (gint64) (start + (i + 1) * n_samples) * G_USEC_PER_SEC / TB_SOFTPHONE_RATE;
-
-      g_array_append_val (media->heard_at, at);
-    }
-  }
+  if (due > (gint64) (media->heard->len + LATE_FRAMES * n_samples))
+    fill_silence (media, due, n_samples);
   g_array_append_vals (media->heard, samples, n_samples);
   g_array_append_val (media->heard_at, elapsed_us);
 }
@@ -138,6 +148,8 @@ start_on_worker (gpointer data)
     .dtmf_payload_type = start->stream->dtmf_payload_type,
     .direction = start->stream->direction,
     .frame_rate = TB_SOFTPHONE_RATE,
+    /* A phone's microphone streams whatever it hears. */
+    .transmit_silence = TRUE,
     .name = "tb-call",
   };
 
@@ -207,8 +219,12 @@ collect_on_worker (gpointer data)
   TbSoftphoneMedia *media = data;
   TbSoftphoneResult *result = media->collect;
 
-  if (media->session)
+  if (media->session) {
     tb_media_session_get_stats (media->session, &result->rtp);
+    /* What was heard lasts as long as the call, silence at its end too. */
+    fill_silence (media, (g_get_monotonic_time () - media->answered_us) * TB_SOFTPHONE_RATE /
+                         G_USEC_PER_SEC, TB_SOFTPHONE_RATE / 50);
+  }
   stop_on_worker (media);
   g_array_unref (result->heard);
   result->heard = g_steal_pointer (&media->heard);

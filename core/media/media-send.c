@@ -1,6 +1,7 @@
 /* media-send.c — dialog -> caller: queued audio (or silence) sent as one
- * RTP packet per 20 ms on a drift-free pacer, encoded by GStreamer elements
- * on this thread; RFC 4733 events for DTMF. */
+ * RTP packet per 20 ms on the reactor's drift-free ticks, encoded by
+ * GStreamer elements on this thread; RFC 4733 events for DTMF; silence
+ * suppression between talkspurts. */
 #define G_LOG_DOMAIN "tb-media"
 
 #include "media-session-private.h"
@@ -12,6 +13,9 @@
  * packets in a row came out the same; from then on it is sent as is and the
  * elements rest until there is audio again. */
 #define SAME_PAYLOADS_FOR_IDLE 3
+
+/* Asleep, a session still ticks this often, to notice an RTP timeout. */
+#define ASLEEP_TICK_US G_USEC_PER_SEC
 
 static void
 on_encoded (const guint8 *data, gsize size, gpointer user_data)
@@ -60,16 +64,56 @@ encode (TbMediaSession *session, const gint16 *frame)
 void
 tb_media_send_reset (TbMediaSession *session)
 {
+  gsize need = session->codec->bytes_per_20ms;
+
   tb_media_bytes_consume (&session->encoded, session->encoded.len);
   session->idle = FALSE;
   session->same_payloads = 0;
   g_free (session->idle_payload);
-  session->idle_payload = g_malloc (session->codec->bytes_per_20ms);
+  session->idle_payload = g_malloc (need);
+  session->last_input_silent = TRUE;
   /* A codec without a silent byte value (G.722) cannot be padded when the
    * resampler has not given enough yet: encode a frame of silence ahead, so
    * the encoder's output stays a frame ahead of what is sent. */
-  if (session->codec->id == TB_CODEC_G722)
+  if (session->codec->id == TB_CODEC_G722) {
     encode (session, session->silence);
+    return;
+  }
+  if (!session->encoder_measured) {
+    /* A new chain: how much a frame comes short by is what its resampler
+     * holds back (none when the rates agree). That silence is dropped. */
+    encode (session, session->silence);
+    session->encoder_delay = session->encoded.len < need ? need - session->encoded.len : 0;
+    session->encoder_measured = TRUE;
+    tb_media_bytes_consume (&session->encoded, session->encoded.len);
+  }
+}
+
+/* The first frame of audio after silence. Its packet would start with the
+ * silence the resampler held back, and every packet after it would carry
+ * audio that much late (4 ms from 16 kHz to 8 kHz): the samples after the
+ * frame that make up for it are encoded with it, and the held-back silence
+ * is dropped, so the audio starts with the packet. */
+static void
+encode_ahead (TbMediaSession *session, const gint16 *frame)
+{
+  const TbCodec *codec = session->codec;
+  gsize ahead = (session->encoder_delay * session->frame_rate + codec->sample_rate - 1) /
+                codec->sample_rate * sizeof (gint16);
+  gsize queued = MIN (ahead, session->queue.len & ~(gsize) 1);
+  gsize need = codec->bytes_per_20ms;
+  guint64 per_byte_ns = TB_MEDIA_FRAME_MS * GST_MSECOND / (session->frame_samples * sizeof (gint16));
+
+  encode (session, frame);
+  if (queued > 0)
+    tb_media_chain_push (session->encoder, tb_media_bytes_peek (&session->queue), queued,
+                         queued * per_byte_ns);
+  tb_media_bytes_consume (&session->queue, queued);
+  if (ahead > queued)
+    tb_media_chain_push (session->encoder, (const guint8 *) session->silence, ahead - queued,
+                         (ahead - queued) * per_byte_ns);
+  if (session->encoded.len > need)
+    tb_media_bytes_consume (&session->encoded, session->encoded.len - need);
 }
 
 static void
@@ -111,7 +155,12 @@ encoded_payload (TbMediaSession *session, const gint16 *frame)
   if (session->idle && frame == session->silence)
     return session->idle_payload;
 
-  encode (session, frame);
+  if (frame != session->silence && session->last_input_silent && session->encoder_delay > 0 &&
+      session->encoder_delay < need)
+    encode_ahead (session, frame);
+  else
+    encode (session, frame);
+  session->last_input_silent = frame == session->silence;
   if (session->encoded.len < need) {
     if (codec->id == TB_CODEC_G722) {
       g_debug ("media %s: encoder %" G_GSIZE_FORMAT " bytes short", session->name,
@@ -188,6 +237,53 @@ send_event (TbMediaSession *session, gboolean sending)
     send_packet (session, session->dtmf_payload_type, marker, timestamp, payload, sizeof payload);
 }
 
+/* Nothing queued, no keys, and the encoder gives steady silence: with
+ * silence suppression, nothing more is sent until there is audio. */
+static gboolean
+may_sleep (TbMediaSession *session)
+{
+  return !session->transmit_silence && session->idle && session->queue.len == 0 &&
+         !tb_dtmf_sender_busy (&session->dtmf_out);
+}
+
+static void
+sleep_now (TbMediaSession *session)
+{
+  /* This tick's packet is the one not sent; the timestamp stays its. */
+  session->wake_due = tb_media_reactor_get_due (session->member) - TB_MEDIA_REACTOR_PERIOD_US;
+  session->asleep = TRUE;
+  tb_media_reactor_schedule (session->reactor, session->member,
+                             tb_media_reactor_get_time (session->reactor) + ASLEEP_TICK_US);
+}
+
+void
+tb_media_send_wake (TbMediaSession *session)
+{
+  guint32 rate = session->codec->clock_rate;
+  gint64 due;
+
+  if (!session->asleep || !session->member)
+    return;
+  /* Never closer to the last packet than a packet's length. */
+  due = MAX (tb_media_reactor_place (session->reactor, g_get_monotonic_time ()),
+             session->wake_due);
+  session->timestamp += (guint32) ((due - session->wake_due) * rate / G_USEC_PER_SEC);
+  session->marker = TRUE;
+  session->asleep = FALSE;
+  tb_media_reactor_schedule (session->reactor, session->member, due);
+}
+
+gint64
+tb_media_send_next_time (TbMediaSession *session)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (session->asleep)
+    return MAX (tb_media_reactor_place (session->reactor, now), session->wake_due);
+  /* An overdue tick comes at once. */
+  return MAX (tb_media_reactor_get_due (session->member), now);
+}
+
 gboolean
 tb_media_send_tick (guint skipped, gpointer user_data)
 {
@@ -200,8 +296,18 @@ tb_media_send_tick (guint skipped, gpointer user_data)
                       session->direction == TB_MEDIA_SENDONLY);
 
   tb_media_session_enter (session);
-  session->timestamp += skipped * per_packet;
   tb_media_receive_check_timeout (session, tb_media_reactor_get_time (session->reactor));
+  if (session->asleep) {
+    if (!session->freed)
+      tb_media_reactor_schedule (session->reactor, session->member,
+                                 tb_media_reactor_get_time (session->reactor) + ASLEEP_TICK_US);
+    return tb_media_session_leave (session);
+  }
+  session->timestamp += skipped * per_packet;
+  if (!session->freed && may_sleep (session)) {
+    sleep_now (session);
+    return tb_media_session_leave (session);
+  }
 
   if (!session->freed && tb_dtmf_sender_busy (&session->dtmf_out)) {
     /* The audio queue waits while keys are sent (RFC 4733 2.5.1.4). */

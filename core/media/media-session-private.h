@@ -91,11 +91,17 @@ struct _TbMediaSession {
   TbMediaBytes queue;          /* samples from play() */
   gboolean draining;           /* drained() is owed when the queue empties */
   TbMediaBytes encoded;        /* encoder output not yet sent */
+  gsize encoder_delay;         /* bytes of output the encoder chain holds back */
+  gboolean encoder_measured;   /* ... known for this chain */
+  gboolean last_input_silent;  /* what the encoder was given last was silence */
   gint16 *frame;               /* one frame, for the queue's last bit */
   gint16 *silence;             /* one frame of zeros */
   guint8 *idle_payload;        /* the encoder's steady answer to silence */
   guint same_payloads;         /* how many times in a row it came out */
   gboolean idle;               /* send idle_payload without encoding */
+  gboolean transmit_silence;   /* ... or, when idle, send nothing: */
+  gboolean asleep;             /* nothing is sent until there is audio */
+  gint64 wake_due;             /* the time of the packet not sent for it */
   TbDtmfSender dtmf_out;
   gboolean send_failed;        /* a send error was logged */
   guint8 packet[TB_RTP_HEADER_SIZE + TB_REORDER_MAX_PAYLOAD];
@@ -121,6 +127,11 @@ TbMediaChain *tb_media_send_chain_new (TbMediaSession *session, const TbCodec *c
 /* After the encoder chain changed or its queue was dropped. */
 void tb_media_send_reset (TbMediaSession *session);
 gboolean tb_media_send_tick (guint skipped, gpointer session);
+/* Audio or keys to send: a session asleep (silence suppression) sends
+ * again, from as soon as the reactor can place it. */
+void tb_media_send_wake (TbMediaSession *session);
+/* When the next packet goes (the monotonic clock, never before now). */
+gint64 tb_media_send_next_time (TbMediaSession *session);
 
 
 /* A raw audio caps string for mono S16LE at @rate. */

@@ -158,6 +158,7 @@ apply_params (TbMediaSession *session, const TbMediaParams *params)
   session->payload_type = params->payload_type;
   session->dtmf_payload_type = params->dtmf_payload_type;
   session->rtp_timeout_ms = params->rtp_timeout_ms;
+  session->transmit_silence = params->transmit_silence;
 }
 
 static void
@@ -327,6 +328,7 @@ tb_media_session_update (TbMediaSession *session, const TbMediaParams *params, G
     session->decoder = g_steal_pointer (&decoder);
     session->decoder_primed = FALSE;
     session->encoder = g_steal_pointer (&encoder);
+    session->encoder_measured = FALSE;
     session->codec = params->codec;
     /* Samples decoded but not yet delivered stay: they are at the frame
      * rate, whatever the codec (and a frame callback may be reading them). */
@@ -334,6 +336,8 @@ tb_media_session_update (TbMediaSession *session, const TbMediaParams *params, G
     dump_dot (session);
   }
   apply_params (session, params);
+  if (session->transmit_silence)
+    tb_media_send_wake (session);
   g_debug ("media %s: updated: %s, payload type %u, direction %d", session->name,
            session->codec->encoding_name, session->payload_type, session->direction);
   return TRUE;
@@ -348,6 +352,7 @@ tb_media_session_play (TbMediaSession *session, const gint16 *samples, gsize n_s
   tb_media_bytes_append (&session->queue, samples, n_samples * sizeof (gint16));
   session->draining = TRUE;
   session->idle = FALSE;
+  tb_media_send_wake (session);
 }
 
 void
@@ -374,6 +379,7 @@ tb_media_session_send_dtmf (TbMediaSession *session, const char *digits, GError 
                  "'%s' is not a string of DTMF keys (0-9, *, #, A-D)", digits);
     return FALSE;
   }
+  tb_media_send_wake (session);
   return TRUE;
 }
 
@@ -387,9 +393,7 @@ tb_media_session_get_send_time (TbMediaSession *session)
   frame_bytes = session->frame_samples * sizeof (gint16);
   /* A partial frame goes out padded: what comes after it, in the next. */
   frames = (session->queue.len + frame_bytes - 1) / frame_bytes;
-  /* An overdue tick comes at once. */
-  return MAX (tb_media_reactor_get_next_tick (session->reactor), g_get_monotonic_time ()) +
-         (gint64) frames * TB_MEDIA_FRAME_MS * 1000;
+  return tb_media_send_next_time (session) + (gint64) frames * TB_MEDIA_FRAME_MS * 1000;
 }
 
 guint

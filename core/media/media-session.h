@@ -9,8 +9,13 @@
  *   digits.
  * Dialog -> caller: audio queued with tb_media_session_play() at frame_rate
  *   is sent paced in real time, one 20 ms RTP packet every 20 ms
- *   ([outbound-filter] ! audioconvert ! audioresample ! encoder); while
- *   nothing is queued, encoded silence keeps the stream going. Symmetric RTP:
+ *   ([outbound-filter] ! audioconvert ! audioresample ! encoder). While
+ *   nothing is queued, either encoded silence keeps the stream going
+ *   (transmit_silence), or, after a few packets of it, nothing is sent
+ *   (silence suppression, RFC 3551 4.1): the next audio then goes out as
+ *   soon as it is queued rather than at the old grid's next 20 ms point,
+ *   its first packet marked as a talkspurt's start and its timestamp
+ *   advanced by the time that passed. Symmetric RTP:
  *   packets leave from the socket they arrive on. Packets are taken from
  *   the peer only: from its SDP address, or (behind NAT) from the first
  *   address that sent until something comes from the SDP's; a stray
@@ -51,6 +56,7 @@ typedef struct {
   const char *inbound_filter;   /* gst-launch bin description, or NULL       */
   const char *outbound_filter;  /* gst-launch bin description, or NULL       */
   guint rtp_timeout_ms;         /* no RTP for this long -> timeout(); 0 = off */
+  gboolean transmit_silence;    /* packets of silence while nothing is queued */
   const char *name;             /* for logs and the DOT dump, the call id    */
 } TbMediaParams;
 

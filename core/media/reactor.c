@@ -1,5 +1,5 @@
 /* reactor.c — the media sessions of one GMainContext as one source: an
- * epoll set of their sockets and one timer for their ticks. */
+ * epoll set of their sockets and one timer for all their ticks. */
 #define G_LOG_DOMAIN "tb-media"
 
 #include "reactor.h"
@@ -21,6 +21,8 @@ struct _TbMediaMember {
   gpointer user_data;
   guint index;                 /* in members */
   gboolean removed;
+  gint64 due;                  /* the next tick (with a tick function) */
+  gboolean rescheduled;        /* during its tick */
 };
 
 struct _TbMediaReactor {
@@ -33,8 +35,7 @@ struct _TbMediaReactor {
   guint tickers;               /* members with a tick function */
   guint dispatching;
   gboolean have_removed;       /* members removed during a dispatch */
-  gint64 start;                /* tick 0 */
-  guint64 ticks;               /* ticks done */
+  gint64 next_due;             /* no member's tick is due before this */
 };
 
 G_LOCK_DEFINE_STATIC (reactors);
@@ -45,34 +46,61 @@ static GHashTable *reactors;   /* GMainContext -> TbMediaReactor */
 static void
 arm (TbMediaReactor *reactor)
 {
-  g_source_set_ready_time (&reactor->source,
-                           reactor->tickers == 0 ? -1
-                           : reactor->start + (gint64) reactor->ticks * TB_MEDIA_REACTOR_PERIOD_US);
+  g_source_set_ready_time (&reactor->source, reactor->tickers == 0 ? -1 : reactor->next_due);
+}
+
+/* The earliest tick of any member, after the members' dues changed. */
+static void
+find_next_due (TbMediaReactor *reactor)
+{
+  gint64 next = G_MAXINT64;
+
+  for (guint i = 0; i < reactor->members->len; i++) {
+    TbMediaMember *member = g_ptr_array_index (reactor->members, i);
+
+    if (member->tick && !member->removed)
+      next = MIN (next, member->due);
+  }
+  reactor->next_due = next;
+}
+
+/* Runs @member's ticks due by @now: those overdue are made up, up to
+ * TB_MEDIA_REACTOR_MAX_CATCH_UP; beyond that the missed ones are skipped.
+ * Each tick's due is past before its function runs, so that a member
+ * that reschedules itself from its tick is not overwritten. */
+static void
+tick_member (TbMediaMember *member, gint64 now)
+{
+  guint64 run = (guint64) ((now - member->due) / TB_MEDIA_REACTOR_PERIOD_US) + 1;
+  guint skipped = 0;
+
+  if (run > TB_MEDIA_REACTOR_MAX_CATCH_UP) {
+    skipped = run - 1;
+    run = 1;
+  }
+  for (guint64 k = 0; k < run; k++) {
+    member->due += (gint64) (k == 0 ? skipped + 1 : 1) * TB_MEDIA_REACTOR_PERIOD_US;
+    member->rescheduled = FALSE;
+    if (!member->tick (k == 0 ? skipped : 0, member->user_data) || member->removed ||
+        member->rescheduled)
+      break;
+  }
 }
 
 static void
 dispatch_ticks (TbMediaReactor *reactor, gint64 now)
 {
-  guint64 due = (guint64) ((now - reactor->start) / TB_MEDIA_REACTOR_PERIOD_US) + 1;
-  guint skipped = 0;
-  guint run;
   guint n = reactor->members->len;   /* who joins meanwhile waits for the next */
 
-  if (due <= reactor->ticks)
+  if (now < reactor->next_due)
     return;
-  if (due > reactor->ticks + TB_MEDIA_REACTOR_MAX_CATCH_UP) {
-    skipped = due - reactor->ticks - 1;
-    reactor->ticks += skipped;
-  }
-  run = due - reactor->ticks;
-  reactor->ticks = due;
   for (guint i = 0; i < n; i++) {
     TbMediaMember *member = g_ptr_array_index (reactor->members, i);
 
-    for (guint k = 0; k < run && member->tick && !member->removed; k++)
-      if (!member->tick (k == 0 ? skipped : 0, member->user_data))
-        break;
+    if (member->tick && !member->removed && member->due <= now)
+      tick_member (member, now);
   }
+  find_next_due (reactor);
 }
 
 /* ---- sockets -------------------------------------------------------------- */
@@ -144,6 +172,8 @@ reactor_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     dispatch_readable (reactor);
   if (reactor->tickers > 0)
     dispatch_ticks (reactor, now);
+  else
+    reactor->next_due = G_MAXINT64;
   if (--reactor->dispatching == 0 && reactor->have_removed)
     collect (reactor);
   if (!g_source_is_destroyed (source))
@@ -188,7 +218,7 @@ reactor_new (GMainContext *context, GError **error)
   reactor->epoll_fd = epoll_fd;
   reactor->refs = 1;
   reactor->members = g_ptr_array_new ();
-  reactor->start = g_get_monotonic_time ();
+  reactor->next_due = G_MAXINT64;
   g_source_set_name (source, "tb-media reactor");
   g_source_set_priority (source, G_PRIORITY_HIGH);
   /* Never blocked around its own dispatch: with GLib 2.74 blocking takes
@@ -263,13 +293,14 @@ tb_media_reactor_add (TbMediaReactor *reactor, int fd, TbMediaReadableFunc reada
       return NULL;
     }
   }
+  if (tick) {
+    member->due = tb_media_reactor_place (reactor, g_get_monotonic_time ());
+    reactor->tickers++;
+  }
   member->index = reactor->members->len;
   g_ptr_array_add (reactor->members, member);
-  if (tick && reactor->tickers++ == 0) {
-    /* The first ticker: the grid starts again from now, with a tick at
-     * once. */
-    reactor->start = g_get_monotonic_time ();
-    reactor->ticks = 0;
+  if (tick && member->due < reactor->next_due) {
+    reactor->next_due = member->due;
     arm (reactor);
   }
   return member;
@@ -309,9 +340,44 @@ tb_media_reactor_get_time (TbMediaReactor *reactor)
 }
 
 gint64
-tb_media_reactor_get_next_tick (TbMediaReactor *reactor)
+tb_media_reactor_place (TbMediaReactor *reactor, gint64 after)
 {
-  return reactor->start + (gint64) reactor->ticks * TB_MEDIA_REACTOR_PERIOD_US;
+  gint64 best = after + TB_MEDIA_REACTOR_JOIN_US + 1;
+
+  for (guint i = 0; i < reactor->members->len; i++) {
+    TbMediaMember *member = g_ptr_array_index (reactor->members, i);
+    gint64 next;
+
+    if (!member->tick || member->removed)
+      continue;
+    next = member->due;
+    if (next <= after)   /* overdue: it comes at once; so does a grid joining it */
+      return next;
+    best = MIN (best, next);
+  }
+  return best - after <= TB_MEDIA_REACTOR_JOIN_US ? best : after;
+}
+
+void
+tb_media_reactor_schedule (TbMediaReactor *reactor, TbMediaMember *member, gint64 due)
+{
+  g_return_if_fail (member && member->tick && !member->removed);
+  member->due = due;
+  member->rescheduled = TRUE;
+  /* Later than before: the wake-up already armed finds nothing due and
+   * looks again. */
+  if (due < reactor->next_due) {
+    reactor->next_due = due;
+    if (!reactor->dispatching)
+      arm (reactor);
+  }
+}
+
+gint64
+tb_media_reactor_get_due (TbMediaMember *member)
+{
+  g_return_val_if_fail (member && member->tick, -1);
+  return member->due;
 }
 
 guint

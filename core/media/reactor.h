@@ -1,21 +1,22 @@
 /* reactor.h — the media sessions of one GMainContext (one worker), seen
  * by that context as one source: every session's RTP socket in a single
- * epoll set, and every session's 20 ms tick from a single timer on the
- * clock's grid.
+ * epoll set, and every session's 20 ms tick from a single timer.
  *
  * A context iteration costs GLib time and a poll() over every source and
  * fd it holds; with a socket source and a timer per call, hundreds of
  * calls on a worker made each of the thousands of wake-ups a second
  * scan them all. With the reactor a wake-up touches only the sessions
- * whose sockets are readable, and all the ticks of a period are one
+ * whose sockets are readable, and the ticks due together are one
  * wake-up.
  *
- * Tick deadlines are start + n * period on the monotonic clock: a late
- * wake-up does not push the following ones back (no drift). The grid
- * starts when a member with ticks joins a reactor that has none, with a
- * tick at once; so the workers' ticks fall at their own points of the
- * period, and their bursts of packets are spread over it. A member added
- * between two ticks gets its first at the next one. */
+ * Each member ticks on its own grid, due + n * period on the monotonic
+ * clock: a late wake-up does not push the following ones back (no drift).
+ * A member may move its grid (tb_media_reactor_schedule(): a call whose
+ * agent starts to speak sends at once rather than at its next 20 ms
+ * point). New grids join one already there when it comes within
+ * TB_MEDIA_REACTOR_JOIN_US (tb_media_reactor_place()), so the ticks of
+ * many members still share a few wake-ups per period; a reactor with no
+ * other grid places a new one at once. */
 #pragma once
 
 #include <glib.h>
@@ -27,6 +28,9 @@ G_BEGIN_DECLS
 /* At most this many overdue ticks are made up at once; beyond that
  * (the thread was blocked) the missed ones are skipped. */
 #define TB_MEDIA_REACTOR_MAX_CATCH_UP 4
+
+/* A new grid waits at most this long for one already there. */
+#define TB_MEDIA_REACTOR_JOIN_US 4000
 
 typedef struct _TbMediaReactor TbMediaReactor;
 typedef struct _TbMediaMember TbMediaMember;
@@ -45,9 +49,9 @@ TbMediaReactor *tb_media_reactor_ref_for (GMainContext *context, GError **error)
 /* The last reference destroys it (safe from inside its own dispatch). */
 void tb_media_reactor_unref (TbMediaReactor *reactor);
 
-/* Watches @fd (non-blocking) for reading and ticks @tick every period;
- * either function may be NULL. NULL with @error when the fd cannot be
- * watched. */
+/* Watches @fd (non-blocking) for reading and ticks @tick every period,
+ * the first at tb_media_reactor_place (now); either function may be NULL.
+ * NULL with @error when the fd cannot be watched. */
 TbMediaMember *tb_media_reactor_add (TbMediaReactor *reactor, int fd,
                                      TbMediaReadableFunc readable, TbMediaTickFunc tick,
                                      gpointer user_data, GError **error);
@@ -59,9 +63,17 @@ void tb_media_reactor_remove (TbMediaReactor *reactor, TbMediaMember *member);
  * g_source_get_time() does). */
 gint64 tb_media_reactor_get_time (TbMediaReactor *reactor);
 guint tb_media_reactor_get_members (TbMediaReactor *reactor);
-/* The grid point of the next tick (the monotonic clock): in the past when
- * it is overdue (it comes at once, and the ones after it on the grid). */
-gint64 tb_media_reactor_get_next_tick (TbMediaReactor *reactor);
+/* Where a grid starting at @after (now) goes: the due tick of a member's
+ * grid if one is overdue (in the past: it comes at once) or comes within
+ * TB_MEDIA_REACTOR_JOIN_US; else @after. */
+gint64 tb_media_reactor_place (TbMediaReactor *reactor, gint64 after);
+/* @member's next tick is at @due (the monotonic clock; in the past: at
+ * once), and the others every period after it. From inside its own tick
+ * too: the reactor then does not make up its overdue ticks. */
+void tb_media_reactor_schedule (TbMediaReactor *reactor, TbMediaMember *member, gint64 due);
+/* When @member's next tick is due: in the past when it is overdue (it
+ * comes at once). Inside a tick, the one after it. */
+gint64 tb_media_reactor_get_due (TbMediaMember *member);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbMediaReactor, tb_media_reactor_unref)
 
