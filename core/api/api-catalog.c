@@ -421,12 +421,19 @@ tb_api_catalog_try_patch (TbApi *api, const char *kind, SoupServerMessage *msg,
                           JsonObject *existing, JsonObject *body)
 {
   const Resource *r = find_resource (kind);
+  const char *key = json_object_get_string_member (existing, r->key);
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autoptr(JsonObject) empty = json_object_new ();
-  g_autoptr(JsonObject) row = build_row (api, r, body ? body : empty, existing,
-                                         json_object_get_string_member (existing, r->key),
-                                         TRUE, fields);
+  g_autoptr(JsonObject) row = NULL;
 
+  /* The file's rows are in the configuration of the calls as they are. */
+  if (json_object_get_boolean_member_with_default (existing, "config_managed", FALSE)) {
+    if (!body || json_object_get_size (body) == 0)
+      return tb_call_manager_dup_config (api->calls);
+    reply_config_managed (api, msg, r, key);
+    return NULL;
+  }
+  row = build_row (api, r, body ? body : empty, existing, key, TRUE, fields);
   return try_row (api, r, msg, row, fields);
 }
 

@@ -15,7 +15,9 @@ void tb_api_providers_register (TbApi *api);
 /* The configuration the catalog would give with the fields of @body (an
  * object; NULL: none) changed in @existing, a row of @kind ("agents",
  * "tools"), checked as a PATCH of it is; NULL after replying 400 with
- * each field's problem. Nothing is written. */
+ * each field's problem. Nothing is written. A row of the configuration
+ * file cannot be changed (409); without changes, it gives the calls'
+ * configuration. */
 TbConfig *tb_api_catalog_try_patch (TbApi *api, const char *kind, SoupServerMessage *msg,
                                     JsonObject *existing, JsonObject *body);
 
