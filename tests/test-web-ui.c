@@ -19,6 +19,7 @@
 #include "test-util.h"
 
 #include <gst/gst.h>
+#include <libsoup/soup.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,11 +153,94 @@ test_browser (void)
   g_clear_pointer (&pg, tb_test_pg_free);
 }
 
+typedef struct {
+  guint status;
+  char *type, *location, *csp, *body;
+} Got;
+
+static void
+got_clear (Got *got)
+{
+  g_free (got->type);
+  g_free (got->location);
+  g_free (got->csp);
+  g_free (got->body);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Got, got_clear)
+
+/* GET @path without the token, not following redirects. */
+static void
+fetch (SoupSession *session, guint port, const char *path, Got *got)
+{
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  headers = soup_message_get_response_headers (msg);
+  got->status = soup_message_get_status (msg);
+  got->type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
+  got->location = g_strdup (soup_message_headers_get_one (headers, "Location"));
+  got->csp = g_strdup (soup_message_headers_get_one (headers, "Content-Security-Policy"));
+  got->body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+/* The files themselves, without a browser: where "/" leads, types, the
+ * security policy, no token needed, nothing outside the UI's directory;
+ * the API still needs its token. */
+static void
+test_files (void)
+{
+  g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", direct, NULL);
+  g_autofree char *groups = g_strdup ("[http]\napi-token-env=" TOKEN_ENV "\n");
+  g_auto(Got) root = { 0 }, ui = { 0 }, index = { 0 }, script = { 0 }, style = { 0 };
+  g_auto(Got) hidden = { 0 }, missing = { 0 }, outside = { 0 }, api = { 0 };
+  TbTestServer s = { 0 };
+
+  g_setenv ("TALKINGBITS_DATA_PATH", TB_BUILD_ROOT "/data", TRUE);
+  g_setenv (TOKEN_ENV, "tbweb-files-token", TRUE);
+  s.http_port = tb_test_free_port ();
+  tb_test_server_start_full (&s, "", "", groups);
+  fetch (session, s.http_port, "/", &root);
+  g_assert_cmpuint (root.status, ==, 302);
+  g_assert_cmpstr (root.location, ==, "/ui/");
+  fetch (session, s.http_port, "/ui", &ui);
+  g_assert_cmpuint (ui.status, ==, 301);
+  g_assert_cmpstr (ui.location, ==, "/ui/");
+  fetch (session, s.http_port, "/ui/", &index);
+  g_assert_cmpuint (index.status, ==, 200);
+  g_assert_cmpstr (index.type, ==, "text/html");
+  g_assert_true (tb_test_contains (index.body, "<script type=\"module\" src=\"app.js\">"));
+  g_assert_true (tb_test_contains (index.csp, "default-src 'self'"));
+  fetch (session, s.http_port, "/ui/app.js", &script);
+  g_assert_cmpuint (script.status, ==, 200);
+  g_assert_cmpstr (script.type, ==, "text/javascript");
+  fetch (session, s.http_port, "/ui/style.css", &style);
+  g_assert_cmpstr (style.type, ==, "text/css");
+  fetch (session, s.http_port, "/ui/.hidden", &hidden);
+  g_assert_cmpuint (hidden.status, ==, 404);
+  fetch (session, s.http_port, "/ui/nothing.js", &missing);
+  g_assert_cmpuint (missing.status, ==, 404);
+  g_assert_true (tb_test_contains (missing.body, "no such path"));
+  fetch (session, s.http_port, "/ui/%2e%2e/schemas/openapi.json", &outside);
+  g_assert_cmpuint (outside.status, ==, 404);
+  fetch (session, s.http_port, "/api/v1/agents", &api);
+  g_assert_cmpuint (api.status, ==, 401);
+  tb_test_server_stop (&s);
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/web-ui/files", test_files);
   g_test_add_func ("/web-ui/browser", test_browser);
   return g_test_run ();
 }

@@ -7,7 +7,7 @@
 
 import { apiBlob, del, enc, get, post, put } from './api.js';
 import {
-  announce, button, clear, clearErrors, field, formAlert, h, input, select, showErrors, table, textarea,
+  announce, append, button, clear, clearErrors, field, formAlert, h, input, select, showErrors, table, textarea,
 } from './dom.js';
 import { optionsFieldset, readOptions } from './options.js';
 
@@ -105,7 +105,7 @@ function editorView(main, agent, providers, tools, isNew) {
         if (!chosen) continue;
         const provider = providers.find((p) => p.kind === stage && p.name === chosen);
         const values = current[chosen] || (agent[`${stage}_options`] || {})[chosen] || {};
-        const set = optionsFieldset(provider, `${stage}_options.${chosen}`, values, { disabled });
+        const set = optionsFieldset(provider, `${stage}_options.${chosen}`, values, { disabled, hideLegend: true });
         set.dataset.provider = chosen;
         set.dataset.stage = stage;
         optionSlots[stage].append(h('details.options-box', { open: Object.keys(values).length > 0 || undefined },
@@ -191,7 +191,7 @@ function editorView(main, agent, providers, tools, isNew) {
     }
   }, { class: 'danger', dataset: { field: 'delete' } }) : null;
 
-  form.append(
+  append(form, [
     h('p', {}, h('a', { href: '#/agents' }, '← All agents')),
     h('h1', {}, isNew ? 'New agent' : `Agent ${agent.name}`),
     readOnly ? h('p.notice', { role: 'note' },
@@ -214,7 +214,7 @@ function editorView(main, agent, providers, tools, isNew) {
       toolBoxes.length ? toolBoxes : h('p.help', {}, 'No tool yet: make them on the Tools page.'),
       h('p.error', { hidden: true })),
     h('div.actions', {}, saveButton,
-      deleteButton ? h('div.field.inline', { dataset: { for: 'delete' } }, deleteButton, h('p.error', { hidden: true })) : null));
+      deleteButton ? h('div.field.inline', { dataset: { for: 'delete' } }, deleteButton, h('p.error', { hidden: true })) : null)]);
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -3,8 +3,6 @@
 // axis, a legend and the data as text for screen readers.
 
 const SVG = 'http://www.w3.org/2000/svg';
-const WIDTH = 640;
-const HEIGHT = 240;
 const PAD = { top: 12, right: 8, bottom: 46, left: 48 };
 
 function s(tag, attributes = {}, text) {
@@ -28,8 +26,9 @@ function shorten(text, n) {
 }
 
 // @labels: the categories; @series: [{name, values: [number|null], cls}];
-// @stacked: series on top of each other; @format: a value as text.
-export function barChart({ title, labels, series, stacked = false, format = String, empty }) {
+// @stacked: series on top of each other; @integer: counts (whole steps);
+// @format: a value as text. Side-by-side bars carry their value.
+export function barChart({ title, labels, series, stacked = false, integer = false, format = String, empty }) {
   const figure = document.createElement('figure');
   figure.className = 'chart';
   const caption = document.createElement('figcaption');
@@ -43,9 +42,12 @@ export function barChart({ title, labels, series, stacked = false, format = Stri
     figure.append(none);
     return figure;
   }
+  // Drawn for the window's width, so that text keeps its size on phones.
+  const WIDTH = window.innerWidth < 720 ? 360 : 640;
+  const HEIGHT = window.innerWidth < 720 ? 220 : 240;
   const totals = labels.map((_, i) => series.reduce((sum, one) => sum + (one.values[i] || 0), 0));
   const max = Math.max(1e-9, ...(stacked ? totals : values));
-  const step = niceStep(max);
+  const step = integer ? Math.max(1, Math.round(niceStep(max))) : niceStep(max);
   const top = Math.ceil(max / step) * step;
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -69,9 +71,12 @@ export function barChart({ title, labels, series, stacked = false, format = Stri
     let base = 0;
     series.forEach((one, k) => {
       const v = one.values[i];
-      if (v === null || v === undefined || v === 0) return;
+      if (v === null || v === undefined) return;
       const x = stacked ? x0 : x0 + barW * k;
       const from = stacked ? base : 0;
+      if (!stacked && labels.length * series.length <= 24)
+        svg.append(s('text', { x: x + (barW - 2) / 2, y: y(v) - 4, class: 'value', 'text-anchor': 'middle' }, format(v)));
+      if (v === 0) return;
       const rect = s('rect', {
         x, width: Math.max(1, barW - (stacked ? 0 : 2)), y: y(from + v), height: Math.max(0, y(from) - y(from + v)),
         class: `bar ${one.cls || `s${k}`}`,
@@ -80,7 +85,7 @@ export function barChart({ title, labels, series, stacked = false, format = Stri
       svg.append(rect);
       if (stacked) base += v;
     });
-    const every = Math.ceil(labels.length / 10);
+    const every = Math.ceil(labels.length / (WIDTH < 400 ? 5 : 10));
     if (i % every === 0)
       svg.append(s('text', { x: x0 + inner / 2, y: HEIGHT - PAD.bottom + 16, class: 'axis', 'text-anchor': 'middle' },
         shorten(label, 12)));

@@ -40,6 +40,7 @@ function perDayChart(days, rows) {
     labels: days.map((day) => day.slice(5)),
     series,
     stacked: true,
+    integer: true,
     format: (v) => String(Math.round(v)),
     empty: `No calls in the last ${DAYS} days.`,
   });
@@ -53,6 +54,7 @@ function perAgentChart(stats) {
       { name: 'Calls', values: stats.map((row) => row.calls) },
       { name: 'Answered', values: stats.map((row) => row.answered) },
     ],
+    integer: true,
     format: (v) => String(Math.round(v)),
     empty: 'No calls yet.',
   });

@@ -42,7 +42,7 @@ function control(key, value, disabled) {
 
 function helpOf(key) {
   const parts = [];
-  if (key.help) parts.push(key.help);
+  if (key.help) parts.push(/[.!?]$/.test(key.help) ? key.help : `${key.help}.`);
   if (key.secret) parts.push('The name of the environment variable that holds it; the secret itself never goes through this page.');
   if (key.type === 'list') parts.push("Several values separated with ';'.");
   if (key.min !== null && key.max !== null && key.min !== undefined) parts.push(`From ${key.min} to ${key.max}.`);
@@ -53,10 +53,10 @@ function helpOf(key) {
 
 // A fieldset of @provider's settings; @prefix is the API's field name of
 // the provider's settings ("tts_options.espeak"); @values the current ones.
-export function optionsFieldset(provider, prefix, values = {}, { disabled = false, legend } = {}) {
+export function optionsFieldset(provider, prefix, values = {}, { disabled = false, legend, hideLegend = false } = {}) {
   const keys = provider ? provider.keys : [];
   const set = h('fieldset.options', { dataset: { for: prefix } },
-    h('legend', {}, legend || `Settings of ${provider ? provider.name : 'the provider'}`),
+    h(hideLegend ? 'legend.visually-hidden' : 'legend', {}, legend || `Settings of ${provider ? provider.name : 'the provider'}`),
     provider && provider.description ? h('p.help', {}, provider.description) : null,
     h('p.error', { hidden: true }));
   if (!keys.length) set.append(h('p.help', {}, 'This provider has no settings.'));
