@@ -162,9 +162,7 @@ function editorView(main, agent, providers, tools, isNew) {
     previewButton.disabled = true;
     previewStatus.textContent = 'Synthesising…';
     try {
-      const target = isNew ? null : agent.name;
-      if (!target) throw Object.assign(new Error('Save the agent first: the preview uses its saved providers.'), { fields: {} });
-      const blob = await apiBlob('POST', `/agents/${enc(target)}/greeting-preview`, readOnly ? undefined : body());
+      const blob = await apiBlob('POST', `/agents/${enc(agent.name)}/greeting-preview`, readOnly ? undefined : body());
       if (previewUrl) URL.revokeObjectURL(previewUrl);
       previewUrl = URL.createObjectURL(blob);
       player.src = previewUrl;
@@ -179,6 +177,10 @@ function editorView(main, agent, providers, tools, isNew) {
     }
   }, { class: 'secondary' });
 
+  if (isNew) {
+    previewButton.disabled = true;
+    previewStatus.textContent = 'Create the agent to preview its greeting in its voice.';
+  }
   const saveButton = readOnly ? null : h('button.primary', { type: 'submit' }, isNew ? 'Create agent' : 'Save changes');
   const deleteButton = !isNew && !readOnly ? button('Delete agent', async () => {
     if (!window.confirm(`Delete agent ${agent.name}?`)) return;
