@@ -58,6 +58,10 @@ static const TbConfigKey http_keys[] = {
   { .name = "api-token-env", .type = TB_CONFIG_TYPE_SECRET_ENV,
     .help = "Environment variable holding the bearer token every /api route and /metrics "
             "need; unset: they are open, and listen must be a loopback address" },
+  { .name = "web-root", .type = TB_CONFIG_TYPE_STRING, .default_value = "",
+    .help = "Directory of the web UI's files (served under /ui/), relative to the config "
+            "file; empty: the installed one ($datadir/talkingbits/web, or web/ in a "
+            "TALKINGBITS_DATA_PATH directory)" },
   { NULL }
 };
 

@@ -60,6 +60,7 @@ tb_config_unref (TbConfig *config)
   g_free (config->http_host);
   g_free (config->http_webhook_secret);
   g_free (config->http_api_token);
+  g_free (config->http_web_root);
   g_free (config->db_conninfo);
   g_free (config->db_journal_dir);
   tb_sip_config_clear (&config->sip);
@@ -128,6 +129,24 @@ tb_config_find_provider (TbConfig *config, TbPluginKind kind, const char *name)
       return provider;
   }
   return NULL;
+}
+
+char *
+tb_config_find_data_dir (const char *name)
+{
+  const char *env = g_getenv ("TALKINGBITS_DATA_PATH");
+  g_auto(GStrv) dirs = g_strsplit (env ? env : "", ":", -1);
+
+  for (guint i = 0; dirs[i]; i++) {
+    g_autofree char *candidate = NULL;
+
+    if (!*dirs[i])
+      continue;
+    candidate = g_build_filename (dirs[i], name, NULL);
+    if (g_file_test (candidate, G_FILE_TEST_IS_DIR))
+      return g_steal_pointer (&candidate);
+  }
+  return g_build_filename (TB_DATADIR, name, NULL);
 }
 
 /* Non-empty, and only letters, digits and the characters in @extra. */
@@ -240,6 +259,25 @@ check_http_open (Builder *b, const char *listen)
                    "holding a bearer token, or listen on 127.0.0.1", listen);
 }
 
+/* [http] web-root: a directory with the UI's index.html. */
+static void
+read_web_root (Builder *b, const char *root)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *index = NULL;
+
+  if (!root || !*root)
+    return;
+  dir = relative_to_config (b, root);
+  index = g_build_filename (dir, "index.html", NULL);
+  if (!g_file_test (index, G_FILE_TEST_IS_REGULAR)) {
+    tb_problems_add (b->problems, "http", "web-root",
+                     "'%s' is not a directory holding the web UI (no %s)", root, index);
+    return;
+  }
+  b->config->http_web_root = g_steal_pointer (&dir);
+}
+
 static void
 read_http (Builder *b)
 {
@@ -254,6 +292,7 @@ read_http (Builder *b)
     b->config->http_webhook_secret = g_strdup (secret);
   if (g_variant_lookup (s, "api-token-env", "&s", &token))
     b->config->http_api_token = g_strdup (token);
+  read_web_root (b, tb_settings_get_string (s, "web-root"));
   if (!listen || !*listen)
     return;
   if (!tb_config_split_host_port (listen, 8080, &b->config->http_host, &b->config->http_port) ||

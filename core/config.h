@@ -98,6 +98,7 @@ typedef struct {
   guint http_port;
   char *http_webhook_secret; /* NULL: built-in webhooks are not signed; never logged */
   char *http_api_token;    /* bearer token of /api; NULL: none; never logged */
+  char *http_web_root;     /* the web UI's files; NULL: the installed ones */
   char *db_conninfo;       /* libpq conninfo ("": the PG* variables);
                               NULL: no database                          */
   char *db_journal_dir;    /* records not yet written, beyond the memory */
@@ -148,6 +149,12 @@ const TbTrunkConfig *tb_config_find_trunk (TbConfig *config, const char *name);
 const TbAccountConfig *tb_config_find_account (TbConfig *config, const char *name);
 const TbProviderConfig *tb_config_find_provider (TbConfig *config, TbPluginKind kind,
                                                  const char *name);
+
+/* The data directory @name ("schemas", "web"): in the first
+ * TALKINGBITS_DATA_PATH directory (':'-separated; an uninstalled build
+ * sets it to its data/) that has it, else in the installed data
+ * directory (which may not have it either). */
+char *tb_config_find_data_dir (const char *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbConfigFile, tb_config_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TbConfig, tb_config_unref)

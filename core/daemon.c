@@ -13,6 +13,7 @@
 #include "sip-endpoint.h"
 #include "store.h"
 #include "tb-build-config.h"
+#include "web-ui.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -28,6 +29,7 @@ struct _TbDaemon {
   TbSipEndpoint *sip;
   TbHttpServer *http;
   TbWebhooks *webhooks;    /* the built-in webhooks, with the HTTP server */
+  TbWebUi *web_ui;         /* the web UI's files, with the HTTP server */
   TbApi api;
   TbDb *db;                /* NULL: no database configured */
   TbRecords *records;      /* the call records' write queue, with db */
@@ -73,6 +75,7 @@ tb_daemon_free (TbDaemon *daemon)
   g_clear_pointer (&daemon->http, tb_http_server_free);
   tb_api_clear (&daemon->api);
   g_clear_pointer (&daemon->webhooks, tb_webhooks_free);
+  g_clear_pointer (&daemon->web_ui, tb_web_ui_free);
   g_clear_pointer (&daemon->sip, tb_sip_endpoint_free);
   g_clear_pointer (&daemon->calls, tb_call_manager_free);
   g_clear_pointer (&daemon->records, tb_records_free);
@@ -200,6 +203,8 @@ tb_daemon_load (TbDaemon *daemon, GError **error)
     tb_webhooks_set_secret (daemon->webhooks, config->http_webhook_secret);
   if (daemon->http)
     tb_http_server_set_token (daemon->http, config->http_api_token);
+  if (daemon->web_ui)
+    tb_web_ui_set_root (daemon->web_ui, config->http_web_root);
   g_message ("configuration %s: %u agents, %u providers, %u plugins loaded",
              daemon->config_path, config->agents->len, config->providers->len,
              tb_plugin_registry_get_plugins (daemon->registry)->len);
@@ -300,6 +305,7 @@ tb_daemon_start (TbDaemon *daemon, GError **error)
   tb_http_server_set_token (daemon->http, daemon->config->http_api_token);
   daemon->webhooks = tb_webhooks_new (daemon->http, daemon->db,
                                       daemon->config->http_webhook_secret);
+  daemon->web_ui = tb_web_ui_new (daemon->http, daemon->config->http_web_root);
   daemon->api.http = daemon->http;
   daemon->api.db = daemon->db;
   daemon->api.calls = daemon->calls;

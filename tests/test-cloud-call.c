@@ -214,6 +214,7 @@ test_fallback (void)
 {
   Fixture f = { 0 };
   g_autofree char *metrics = NULL;
+  g_autofree char *errors = NULL;
   g_autofree gint16 *heard = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) tts = NULL;
@@ -245,6 +246,13 @@ test_fallback (void)
     "talkingbits_provider_fallbacks_total{kind=\"llm\",from=\"openai\",to=\"reception\"} 1\n"));
   g_assert_true (tb_test_contains (metrics,
     "talkingbits_provider_fallbacks_total{kind=\"tts\",from=\"elevenlabs\",to=\"espeak\"}"));
+  /* The same failures, with their call and why, for the dashboard. */
+  errors = http_get (&f, "/api/v1/providers/errors");
+  g_test_message ("provider errors: %s", errors);
+  g_assert_true (tb_test_contains (errors, "\"kind\":\"llm\",\"provider\":\"openai\""));
+  g_assert_true (tb_test_contains (errors, "500"));
+  g_assert_true (tb_test_contains (errors, "\"kind\":\"tts\",\"provider\":\"elevenlabs\""));
+  g_assert_true (tb_test_contains (errors, "\"call_id\":\""));
 
   /* The stalled voice was asked; the caller heard espeak-ng, not silence. */
   g_assert_cmpuint (json_array_get_length (tts = tb_fake_cloud_requests (f.fake, "tts-elevenlabs")),

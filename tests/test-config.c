@@ -276,6 +276,8 @@ static const ErrorCase error_cases[] = {
     "test.conf:2: [agent:a] numbers: '10 00' is not a phone number or SIP user" },
   { "http-bad-listen", "[http]\nlisten=localhost:8080\n",
     "test.conf:2: [http] listen: 'localhost:8080' is not an IP address with an optional :PORT" },
+  { "http-bad-web-root", "[http]\nweb-root=no-such-ui-dir\n",
+    "test.conf:2: [http] web-root: 'no-such-ui-dir' is not a directory holding the web UI (no " },
   { "http-secret-unset", "[http]\nwebhook-secret-env=TB_TEST_UNSET_VAR\n",
     "test.conf:2: [http] webhook-secret-env: environment variable TB_TEST_UNSET_VAR is not set" },
   { "bad-listen", "[sip]\nlisten=localhost:5060\n",

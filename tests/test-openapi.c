@@ -443,6 +443,51 @@ test_tools (void)
   check_only ("DELETE", "/api/v1/tools/oa_lookup", NULL, 204);
 }
 
+/* The greeting preview is a WAV; the tool test a 200 whether the tool
+ * answered or not. */
+static void
+test_preview_and_tool_test (void)
+{
+  g_auto(TbTestReply) wav = { 0 };
+  g_auto(TbTestReply) tested = { 0 };
+  const char *dead = "{\"name\": \"oa_dead\", \"url\": \"http://127.0.0.1:9/x\","
+                     " \"timeout_ms\": 1000}";
+
+  if (check ("POST", "/api/v1/agents/talker/greeting-preview", NULL, 200, &wav))
+    g_assert_true (g_str_has_prefix (wav.text, "RIFF"));
+  /* The file's agent is heard as it is there. */
+  check_only ("POST", "/api/v1/agents/talker/greeting-preview", "{\"greeting\": \"Hi.\"}", 409);
+  if (given ("/api/v1/agents", "{\"name\": \"oa-preview\", \"tts\": [\"scripted\"]}")) {
+    check_only ("POST", "/api/v1/agents/oa-preview/greeting-preview", "{\"greeting\": \"Hi.\"}",
+                200);
+    check_only ("POST", "/api/v1/agents/oa-preview/greeting-preview", "{\"speaking_rate\": 9}",
+                400);
+    check_only ("DELETE", "/api/v1/agents/oa-preview", NULL, 204);
+  }
+  check_only ("POST", "/api/v1/agents/nobody/greeting-preview", NULL, 404);
+  check_only ("GET", "/api/v1/agents/talker/greeting-preview", NULL, 405);
+  if (check ("POST", "/api/v1/tools/scripted/test", "{\"arguments\": {\"day\": \"tuesday\"}}",
+             200, &tested))
+    g_assert_true (json_object_get_boolean_member (object_of (&tested), "ok"));
+  check_only ("POST", "/api/v1/tools/scripted/test", "{\"arguments\": [1]}", 400);
+  check_only ("POST", "/api/v1/tools/nothing/test", NULL, 404);
+  if (given ("/api/v1/tools", dead)) {
+    tb_test_reply_clear (&tested);
+    if (check ("POST", "/api/v1/tools/oa_dead/test", NULL, 200, &tested))
+      g_assert_false (json_object_get_boolean_member (object_of (&tested), "ok"));
+    check_only ("DELETE", "/api/v1/tools/oa_dead", NULL, 204);
+  }
+}
+
+static void
+test_provider_errors (void)
+{
+  check_only ("GET", "/api/v1/providers/errors", NULL, 200);
+  check_only ("GET", "/api/v1/providers/errors?limit=5", NULL, 200);
+  check_only ("GET", "/api/v1/providers/errors?limit=0", NULL, 400);
+  check_only ("GET", "/api/v1/providers/errors?colour=red", NULL, 400);
+}
+
 static void
 test_providers (void)
 {
@@ -572,6 +617,9 @@ test_stats (void)
     return;
   check_only ("GET", "/api/v1/stats?since=2020-01-01&agent=talker", NULL, 200);
   check_only ("GET", "/api/v1/stats?since=last-week", NULL, 400);
+  check_only ("GET", "/api/v1/stats/daily", NULL, 200);
+  check_only ("GET", "/api/v1/stats/daily?since=2020-01-01&agent=talker", NULL, 200);
+  check_only ("GET", "/api/v1/stats/daily?until=never", NULL, 400);
 }
 
 static void
@@ -670,6 +718,7 @@ test_database_down (void)
   tb_test_pg_stop (api.pg);
   check_only ("GET", "/api/v1/calls", NULL, 503);
   check_only ("GET", "/api/v1/stats", NULL, 503);
+  check_only ("GET", "/api/v1/stats/daily", NULL, 503);
   if (check_as ("GET", "/readyz", NULL, "", 503, &reply))
     g_assert_false (json_object_get_boolean_member (object_of (&reply), "ready"));
 }
@@ -734,6 +783,8 @@ main (int argc, char **argv)
   g_test_add_func ("/openapi/numbers", test_numbers);
   g_test_add_func ("/openapi/tools", test_tools);
   g_test_add_func ("/openapi/providers", test_providers);
+  g_test_add_func ("/openapi/providers/errors", test_provider_errors);
+  g_test_add_func ("/openapi/preview-and-tool-test", test_preview_and_tool_test);
   g_test_add_func ("/openapi/calls/list", test_calls_list);
   g_test_add_func ("/openapi/calls/detail", test_calls_detail);
   g_test_add_func ("/openapi/calls/active", test_calls_active);

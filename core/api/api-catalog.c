@@ -35,6 +35,9 @@ struct _Resource {
   JsonNode *(*complete) (JsonObject *row, TbConfig *config);
   /* Why a row cannot be deleted, or NULL. */
   char *(*in_use) (TbApi *api, JsonObject *row);
+  /* POST /api/v1/KIND/{key}/ACTION, or NULL: what it does with the row. */
+  const char *action;
+  void (*run_action) (TbApi *api, SoupServerMessage *msg, JsonObject *row);
 };
 
 static const char *const read_only_fields[] = {
@@ -174,6 +177,7 @@ static const Resource resources[] = {
     " SELECT id FROM a",
     "DELETE FROM agents WHERE name = $1 AND NOT config_managed",
     NULL, complete_agent, agent_in_use,
+    "/greeting-preview", tb_api_greeting_preview,
   },
   {
     "numbers", "number", "number", "+*#-_.!~", number_fields,
@@ -185,6 +189,7 @@ static const Resource resources[] = {
     " WHERE n.number = $2 AND NOT n.config_managed RETURNING n.id",
     "DELETE FROM numbers WHERE number = $1 AND NOT config_managed",
     check_number, complete_number, NULL,
+    NULL, NULL,
   },
   {
     "tools", "tool", "name", "-_.", tool_fields,
@@ -196,6 +201,7 @@ static const Resource resources[] = {
     " WHERE name = $2 AND NOT config_managed RETURNING id",
     "DELETE FROM tools WHERE name = $1 AND NOT config_managed",
     NULL, complete_tool, tool_in_use,
+    "/test", tb_api_tool_test,
   },
 };
 
@@ -347,23 +353,15 @@ start_write (TbApi *api, const Resource *r, SoupServerMessage *msg, const char *
 
 /* ---- handlers ------------------------------------------------------------ */
 
-/* POST (@existing NULL), PUT or PATCH (@patch) of a row. */
-static void
-save (TbApi *api, const Resource *r, SoupServerMessage *msg, JsonObject *existing,
-      const char *path_key, gboolean patch)
+/* The row @body gives: its writable fields, with those of @existing that
+ * it lacks when @patch, and the key of the path (@path_key) when there is
+ * one; what is wrong with them goes to @fields. */
+static JsonObject *
+build_row (TbApi *api, const Resource *r, JsonObject *body, JsonObject *existing,
+           const char *path_key, gboolean patch, JsonObject *fields)
 {
-  g_autoptr(JsonNode) body = tb_http_read_json_object (msg);
-  g_autoptr(JsonObject) fields = json_object_new ();
-  g_autoptr(JsonObject) row = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(TbConfig) config = NULL;
-  g_autoptr(JsonNode) stored = NULL;
-  g_autofree char *text = NULL;
-  const char *key;
+  JsonObject *row = writable_row (r, body, fields);
 
-  if (!body)
-    return;
-  row = writable_row (r, json_node_get_object (body), fields);
   if (patch) {
     g_autoptr(GList) names = json_object_get_members (existing);
 
@@ -383,26 +381,87 @@ save (TbApi *api, const Resource *r, SoupServerMessage *msg, JsonObject *existin
   check_key (r, row, fields);
   if (r->check)
     r->check (api, row, fields);
-  if (json_object_get_size (fields) > 0) {
-    g_autofree char *what = g_strdup_printf ("invalid %s", r->singular);
+  return row;
+}
 
+/* The configuration @row gives, or NULL after replying 400 with each
+ * field's problem (those in @fields and the configuration's). */
+static TbConfig *
+try_row (TbApi *api, const Resource *r, SoupServerMessage *msg, JsonObject *row,
+         JsonObject *fields)
+{
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autofree char *what = g_strdup_printf ("invalid %s", r->singular);
+  TbConfig *config;
+
+  if (json_object_get_size (fields) > 0) {
     tb_http_reply_invalid (msg, what, fields);
-    return;
-  }
-  key = json_object_get_string_member (row, r->key);
-  if (!existing && tb_catalog_find (api->catalog, r->kind, key)) {
-    tb_http_reply_error (msg, SOUP_STATUS_CONFLICT, "%s '%s' already exists", r->singular, key);
-    return;
+    return NULL;
   }
   problems = g_ptr_array_new_with_free_func ((GDestroyNotify) tb_catalog_problem_free);
   config = tb_catalog_try (api->catalog, r->kind, row, problems);
   if (!config) {
-    g_autofree char *what = g_strdup_printf ("invalid %s", r->singular);
-
     add_problems (fields, problems);
     tb_http_reply_invalid (msg, what, fields);
+  }
+  return config;
+}
+
+static const Resource *
+find_resource (const char *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (resources); i++)
+    if (g_str_equal (resources[i].kind, kind))
+      return &resources[i];
+  g_return_val_if_reached (NULL);
+}
+
+TbConfig *
+tb_api_catalog_try_patch (TbApi *api, const char *kind, SoupServerMessage *msg,
+                          JsonObject *existing, JsonObject *body)
+{
+  const Resource *r = find_resource (kind);
+  const char *key = json_object_get_string_member (existing, r->key);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonObject) row = NULL;
+
+  /* The file's rows are in the configuration of the calls as they are. */
+  if (json_object_get_boolean_member_with_default (existing, "config_managed", FALSE)) {
+    if (!body || json_object_get_size (body) == 0)
+      return tb_call_manager_dup_config (api->calls);
+    reply_config_managed (api, msg, r, key);
+    return NULL;
+  }
+  row = build_row (api, r, body ? body : empty, existing, key, TRUE, fields);
+  return try_row (api, r, msg, row, fields);
+}
+
+/* POST (@existing NULL), PUT or PATCH (@patch) of a row. */
+static void
+save (TbApi *api, const Resource *r, SoupServerMessage *msg, JsonObject *existing,
+      const char *path_key, gboolean patch)
+{
+  g_autoptr(JsonNode) body = tb_http_read_json_object (msg);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(TbConfig) config = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autofree char *text = NULL;
+  const char *key;
+
+  if (!body)
+    return;
+  row = build_row (api, r, json_node_get_object (body), existing, path_key, patch, fields);
+  key = json_object_get_string_member_with_default (row, r->key, NULL);
+  if (json_object_get_size (fields) == 0 && !existing &&
+      tb_catalog_find (api->catalog, r->kind, key)) {
+    tb_http_reply_error (msg, SOUP_STATUS_CONFLICT, "%s '%s' already exists", r->singular, key);
     return;
   }
+  config = try_row (api, r, msg, row, fields);
+  if (!config)
+    return;
   stored = r->complete (row, config);
   text = json_to_string (stored, FALSE);
   if (existing) {
@@ -443,7 +502,7 @@ handle (TbApi *api, const Resource *r, SoupServerMessage *msg, const char *path)
     reply_not_allowed (msg, "GET, POST");
     return;
   }
-  if (key && g_str_equal (method, "POST")) {
+  if (key && g_str_equal (method, "POST") && !*rest) {
     reply_not_allowed (msg, "GET, PUT, PATCH, DELETE");
     return;
   }
@@ -462,13 +521,22 @@ handle (TbApi *api, const Resource *r, SoupServerMessage *msg, const char *path)
     }
     return;
   }
-  if (*rest) {
+  if (*rest && (!r->action || !g_str_equal (rest, r->action))) {
     tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
+    return;
+  }
+  if (*rest && !g_str_equal (method, "POST")) {
+    reply_not_allowed (msg, "POST");
     return;
   }
   existing = tb_catalog_find (api->catalog, r->kind, key);
   if (!existing) {
     tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no %s '%s'", r->singular, key);
+    return;
+  }
+  /* Actions change nothing: config-managed rows have them too. */
+  if (*rest) {
+    r->run_action (api, msg, existing);
     return;
   }
   if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")) {

@@ -5,9 +5,27 @@
 
 #include "api.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 void tb_api_catalog_register (TbApi *api);
 void tb_api_providers_register (TbApi *api);
+
+/* The configuration the catalog would give with the fields of @body (an
+ * object; NULL: none) changed in @existing, a row of @kind ("agents",
+ * "tools"), checked as a PATCH of it is; NULL after replying 400 with
+ * each field's problem. Nothing is written. A row of the configuration
+ * file cannot be changed (409); without changes, it gives the calls'
+ * configuration. */
+TbConfig *tb_api_catalog_try_patch (TbApi *api, const char *kind, SoupServerMessage *msg,
+                                    JsonObject *existing, JsonObject *body);
+
+/* POST /api/v1/agents/{name}/greeting-preview (api-preview.c): the
+ * agent's greeting spoken by its first text-to-speech provider, as WAV. */
+void tb_api_greeting_preview (TbApi *api, SoupServerMessage *msg, JsonObject *agent);
+/* POST /api/v1/tools/{name}/test (api-tool-test.c): the tool invoked with
+ * sample arguments, and what it answered. */
+void tb_api_tool_test (TbApi *api, SoupServerMessage *msg, JsonObject *tool);
 
 G_END_DECLS

@@ -1,13 +1,17 @@
 /* api-providers.c — GET /api/v1/providers: what the daemon can use for
  * each stage, from the plugin registry (every loaded plugin, with the
  * settings it declares) and the configuration file (its [kind:NAME]
- * providers). Read-only. */
+ * providers); GET /api/v1/providers/errors[?limit=]: their latest
+ * failures in calls (provider-errors.h), newest first. Read-only. */
 #define G_LOG_DOMAIN "tb-api-providers"
 
 #include "api-catalog.h"
 
+#include "api-calls.h"
+
 #include "catalog.h"
 #include "http-json.h"
+#include "provider-errors.h"
 #include "settings.h"
 
 static void
@@ -127,8 +131,62 @@ on_providers (SoupServerMessage *msg, const char *path, GHashTable *query, gpoin
   tb_http_reply_builder (msg, SOUP_STATUS_OK, b);
 }
 
+#define ERRORS_PATH "/api/v1/providers/errors"
+#define ERRORS_LIMIT 20
+
+static JsonObject *
+error_object (const TbProviderError *failure)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *at = tb_api_format_time (failure->at);
+
+  json_object_set_string_member (object, "at", at);
+  json_object_set_string_member (object, "kind", failure->kind);
+  json_object_set_string_member (object, "provider", failure->provider);
+  tb_api_set_string_or_null (object, "call_id", failure->call_id);
+  json_object_set_string_member (object, "message", failure->message);
+  return object;
+}
+
+static void
+on_errors (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  g_autoptr(JsonObject) reply = json_object_new ();
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GPtrArray) failures = NULL;
+  JsonArray *array;
+  guint64 limit = ERRORS_LIMIT;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (!g_str_equal (path, ERRORS_PATH)) {
+    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
+    return;
+  }
+  if (query)
+    g_hash_table_iter_init (&iter, query);
+  while (query && g_hash_table_iter_next (&iter, &name, &value)) {
+    if (!g_str_equal (name, "limit"))
+      json_object_set_string_member (fields, name, "unknown parameter");
+    else if (*(const char *) value &&
+             (!g_ascii_string_to_unsigned (value, 10, 1, TB_PROVIDER_ERRORS_KEPT, &limit, NULL)))
+      json_object_set_string_member (fields, name, "must be an integer from 1 to 100");
+  }
+  if (json_object_get_size (fields) > 0) {
+    tb_http_reply_invalid (msg, "invalid query", fields);
+    return;
+  }
+  failures = tb_provider_errors_dup ((guint) limit);
+  array = json_array_new ();
+  for (guint i = 0; i < failures->len; i++)
+    json_array_add_object_element (array, error_object (g_ptr_array_index (failures, i)));
+  json_object_set_array_member (reply, "errors", array);
+  tb_api_reply_object (msg, SOUP_STATUS_OK, reply);
+}
+
 void
 tb_api_providers_register (TbApi *api)
 {
   tb_http_server_add_route (api->http, "GET", "/api/v1/providers", on_providers, api);
+  tb_http_server_add_route (api->http, "GET", ERRORS_PATH, on_errors, api);
 }

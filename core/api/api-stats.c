@@ -1,12 +1,15 @@
 /* api-stats.c — GET /api/v1/stats: per agent, the calls started between
  * since and until, how many were answered, their mean duration, and the
  * p50/p95 (percentile_cont, as PostgreSQL interpolates) of each latency
- * stage of their turns and tools (stages: api-calls.h), all in SQL. */
+ * stage of their turns and tools (stages: api-calls.h), all in SQL; GET
+ * /api/v1/stats/daily: the calls, answered calls and mean duration of
+ * each day (UTC) and agent, oldest day first. */
 #define G_LOG_DOMAIN "tb-api-calls"
 
 #include "api-calls.h"
 
 #define PATH "/api/v1/stats"
+#define DAILY_PATH PATH "/daily"
 
 static const char *const stats_filters[] = { "agent", "since", "until", NULL };
 
@@ -46,9 +49,17 @@ static const char stats_sql[] =
   "       ON k.agent IS NOT DISTINCT FROM a.agent "
   "ORDER BY a.agent NULLS LAST";
 
+/* %s: the filter's WHERE on calls c. */
+static const char daily_sql[] =
+  "SELECT to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, "
+  " c.agent_name AS agent, count(*) AS calls, count(c.answered_at) AS answered, "
+  " round(avg(extract(epoch FROM c.ended_at - c.started_at) * 1000), 1) AS mean_duration_ms "
+  "FROM calls c%s GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST";
+
 typedef struct {
   SoupServerMessage *msg;
   char *since, *until;
+  const char *member;     /* of the reply, holding the rows */
 } Request;
 
 static void
@@ -73,23 +84,19 @@ on_stats (TbDb *db, PGresult *result, const GError *error, gpointer user_data)
   }
   tb_api_set_string_or_null (reply, "since", request->since);
   tb_api_set_string_or_null (reply, "until", request->until);
-  json_object_set_array_member (reply, "agents", tb_api_rows_to_array (result));
+  json_object_set_array_member (reply, request->member, tb_api_rows_to_array (result));
   tb_api_reply_object (request->msg, SOUP_STATUS_OK, reply);
   request_free (request);
 }
 
+/* Runs the statistics (@daily: per day) with the filter of @query. */
 static void
-handle_stats (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+run_stats (TbApi *api, SoupServerMessage *msg, GHashTable *query, gboolean daily)
 {
-  TbApi *api = user_data;
   TbCallFilter filter;
   g_autofree char *sql = NULL;
   Request *request;
 
-  if (!g_str_equal (path, PATH)) {
-    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
-    return;
-  }
   if (!tb_call_filter_parse (&filter, query, stats_filters, msg) ||
       !tb_api_db_available (api, msg)) {
     tb_call_filter_clear (&filter);
@@ -99,11 +106,24 @@ handle_stats (SoupServerMessage *msg, const char *path, GHashTable *query, gpoin
   request->msg = g_object_ref (msg);
   request->since = g_steal_pointer (&filter.since);
   request->until = g_steal_pointer (&filter.until);
+  request->member = daily ? "days" : "agents";
   tb_http_defer (msg);
-  sql = g_strdup_printf (stats_sql, filter.where->str);
+  sql = daily ? g_strdup_printf (daily_sql, filter.where->str)
+              : g_strdup_printf (stats_sql, filter.where->str);
   tb_db_query (api->db, sql, filter.params->len, (const char *const *) filter.params->pdata,
                on_stats, request);
   tb_call_filter_clear (&filter);
+}
+
+static void
+handle_stats (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  if (g_str_equal (path, PATH))
+    run_stats (user_data, msg, query, FALSE);
+  else if (g_str_equal (path, DAILY_PATH))
+    run_stats (user_data, msg, query, TRUE);
+  else
+    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
 }
 
 void

@@ -21,20 +21,22 @@ tb_http_defer (SoupServerMessage *msg)
   soup_server_message_pause (msg);
 }
 
-void
-tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
+/* Sets the answer of @msg (taking @data), and resumes it when it was
+ * deferred; dropped when the client has gone away meanwhile. */
+static void
+reply_take (SoupServerMessage *msg, guint status, const char *type, char *data, gsize length)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   gboolean deferred = g_object_get_data (G_OBJECT (msg), DEFERRED) != NULL;
-  gsize length = 0;
-  char *text;
 
-  if (deferred && g_object_get_data (G_OBJECT (msg), GONE))
+  if (deferred && g_object_get_data (G_OBJECT (msg), GONE)) {
+    g_free (data);
     return;
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, &length);
+  }
   soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+  if (type)
+    soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, data, length);
+  else
+    g_free (data);
   if (deferred) {
     g_object_set_data (G_OBJECT (msg), DEFERRED, NULL);
     soup_server_message_unpause (msg);
@@ -42,17 +44,31 @@ tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 }
 
 void
+tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gsize length = 0;
+  char *text;
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, &length);
+  reply_take (msg, status, "application/json", text, length);
+}
+
+void
+tb_http_reply_bytes (SoupServerMessage *msg, guint status, const char *content_type,
+                     GBytes *bytes)
+{
+  gsize length = 0;
+  gconstpointer data = g_bytes_get_data (bytes, &length);
+
+  reply_take (msg, status, content_type, g_memdup2 (data, length), length);
+}
+
+void
 tb_http_reply_empty (SoupServerMessage *msg, guint status)
 {
-  gboolean deferred = g_object_get_data (G_OBJECT (msg), DEFERRED) != NULL;
-
-  if (deferred && g_object_get_data (G_OBJECT (msg), GONE))
-    return;
-  soup_server_message_set_status (msg, status, NULL);
-  if (deferred) {
-    g_object_set_data (G_OBJECT (msg), DEFERRED, NULL);
-    soup_server_message_unpause (msg);
-  }
+  reply_take (msg, status, NULL, NULL, 0);
 }
 
 void
@@ -124,4 +140,14 @@ tb_http_read_json_object (SoupServerMessage *msg)
     return NULL;
   }
   return json_parser_steal_root (parser);
+}
+
+gboolean
+tb_http_read_optional_json_object (SoupServerMessage *msg, JsonNode **object)
+{
+  *object = NULL;
+  if (soup_server_message_get_request_body (msg)->length == 0)
+    return TRUE;
+  *object = tb_http_read_json_object (msg);
+  return *object != NULL;
 }

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 void tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node);
 /* Same, with the value @builder has built. */
 void tb_http_reply_builder (SoupServerMessage *msg, guint status, JsonBuilder *builder);
+/* Replies @status with @bytes as @content_type. */
+void tb_http_reply_bytes (SoupServerMessage *msg, guint status, const char *content_type,
+                          GBytes *bytes);
 /* Replies @status with no body (204). */
 void tb_http_reply_empty (SoupServerMessage *msg, guint status);
 /* Replies @status with {"error": MESSAGE}. */
@@ -31,5 +34,9 @@ void tb_http_reply_invalid (SoupServerMessage *msg, const char *what, JsonObject
 /* The request body parsed as JSON; it must be an object. Otherwise NULL,
  * after replying 400 with what is wrong ("invalid JSON: <line:column>: ..."). */
 JsonNode *tb_http_read_json_object (SoupServerMessage *msg);
+/* The same for a body that may be left out: TRUE with @object NULL when
+ * there is none, with the object when it is one; FALSE after replying 400
+ * when it is something else. */
+gboolean tb_http_read_optional_json_object (SoupServerMessage *msg, JsonNode **object);
 
 G_END_DECLS

@@ -16,6 +16,7 @@ typedef struct {
   gsize prefix_len;
   TbHttpHandler handler;
   gpointer user_data;
+  gboolean exact;         /* the path itself only, not what is below it */
 } Route;
 
 struct _TbHttpServer {
@@ -49,6 +50,8 @@ path_under (const char *prefix, gsize prefix_len, const char *path)
 static gboolean
 prefix_matches (const Route *route, const char *path)
 {
+  if (route->exact)
+    return g_str_equal (route->prefix, path);
   return path_under (route->prefix, route->prefix_len, path);
 }
 
@@ -324,9 +327,9 @@ tb_http_server_new (const char *host, guint port, GError **error)
   return g_steal_pointer (&server);
 }
 
-void
-tb_http_server_add_route (TbHttpServer *server, const char *method, const char *prefix,
-                          TbHttpHandler handler, gpointer user_data)
+static void
+add_route (TbHttpServer *server, const char *method, const char *prefix, gboolean exact,
+           TbHttpHandler handler, gpointer user_data)
 {
   Route *route;
 
@@ -335,9 +338,24 @@ tb_http_server_add_route (TbHttpServer *server, const char *method, const char *
   route->method = g_strdup (method);
   route->prefix = g_strdup (prefix);
   route->prefix_len = strlen (prefix);
+  route->exact = exact;
   route->handler = handler;
   route->user_data = user_data;
   g_ptr_array_add (server->routes, route);
+}
+
+void
+tb_http_server_add_route (TbHttpServer *server, const char *method, const char *prefix,
+                          TbHttpHandler handler, gpointer user_data)
+{
+  add_route (server, method, prefix, FALSE, handler, user_data);
+}
+
+void
+tb_http_server_add_exact_route (TbHttpServer *server, const char *method, const char *path,
+                                TbHttpHandler handler, gpointer user_data)
+{
+  add_route (server, method, path, TRUE, handler, user_data);
 }
 
 void

@@ -32,6 +32,9 @@ TbHttpServer *tb_http_server_new (const char *host, guint port, GError **error);
  * @handler; among matching routes the longest prefix wins. */
 void tb_http_server_add_route (TbHttpServer *server, const char *method, const char *prefix,
                                TbHttpHandler handler, gpointer user_data);
+/* Requests for @path itself only ("/" without everything below it). */
+void tb_http_server_add_exact_route (TbHttpServer *server, const char *method, const char *path,
+                                     TbHttpHandler handler, gpointer user_data);
 
 /* Requests for paths under /api (and under the prefixes given to
  * tb_http_server_require_token()) need "Authorization: Bearer @token"

@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "greetings.h"
 #include "metrics.h"
+#include "provider-errors.h"
 
 #include <string.h>
 
@@ -128,8 +129,10 @@ on_tts_error (const GError *error, gpointer user_data)
     g_warning ("call %s: text-to-speech (%s) failed: %s", c->id,
                op->provider->config->name, error->message);
     if (!tts_fall_back (c, op, error->message)) {
-      if (op->started)
+      if (op->started) {
         tb_metrics_provider_error ("tts", op->provider->config->name);
+        tb_provider_errors_add ("tts", op->provider->config->name, c->id, error->message);
+      }
       if (c->turn && !c->turn->failure)
         c->turn->failure = g_strdup_printf ("tts: %s", error->message);
       g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
@@ -350,8 +353,10 @@ on_llm_error (const GError *error, gpointer user_data)
      * answers the same request. */
     if (!op->started)
       next = tb_dialog_chain_fallback (c, &c->llm_chain, op->provider, error->message);
-    else
+    else {
       tb_metrics_provider_error ("llm", op->provider->config->name);
+      tb_provider_errors_add ("llm", op->provider->config->name, c->id, error->message);
+    }
     if (next) {
       llm_request (c, next);
       tb_dialog_op_end (op);

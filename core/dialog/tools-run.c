@@ -8,6 +8,7 @@
 #include "conversation-private.h"
 
 #include "metrics.h"
+#include "provider-errors.h"
 #include "schema.h"
 
 #include <json-glib/json-glib.h>
@@ -182,6 +183,8 @@ on_tool_error (const GError *error, gpointer user_data)
     g_warning ("call %s: tool %s failed: %s", c->id, run->name,
                error->message);
     tb_metrics_provider_error ("tool", tool ? tool->provider.config->name : run->name);
+    tb_provider_errors_add ("tool", tool ? tool->provider.config->name : run->name, c->id,
+                            error->message);
     tool_over (c, run, call, FALSE, content);
   }
   tb_dialog_op_end (op);

@@ -352,6 +352,18 @@ fill_header (guint8 *header, guint rate, guint32 data_size)
   put_le32 (header + 40, data_size);
 }
 
+GBytes *
+tb_wav_bytes_new (const gint16 *samples, gsize n_samples, guint rate)
+{
+  gsize data_size = MIN (n_samples * sizeof (gint16), G_MAXUINT32 - WAV_HEADER_SIZE);
+  guint8 *wav = g_malloc (WAV_HEADER_SIZE + data_size);
+
+  fill_header (wav, rate, (guint32) data_size);
+  for (gsize i = 0; i < data_size / sizeof (gint16); i++)
+    put_le16 (wav + WAV_HEADER_SIZE + 2 * i, (guint16) samples[i]);
+  return g_bytes_new_take (wav, WAV_HEADER_SIZE + data_size);
+}
+
 TbWavWriter *
 tb_wav_writer_new (const char *path, guint rate, GError **error)
 {

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
  * 10 s, plus 2 s per MiB), gives NULL and an error that starts with @path. */
 gint16 *tb_audio_file_read (const char *path, guint rate, gsize *n_samples, GError **error);
 
+/* A whole mono 16-bit WAV file at @rate in memory (a preview to send). */
+GBytes *tb_wav_bytes_new (const gint16 *samples, gsize n_samples, guint rate);
+
 typedef struct _TbWavWriter TbWavWriter;
 
 /* A mono 16-bit WAV file at @rate; the header is completed on close. */

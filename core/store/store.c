@@ -4,8 +4,8 @@
 
 #include "store.h"
 
+#include "config.h"
 #include "migrate.h"
-#include "tb-build-config.h"
 
 gboolean
 tb_store_env_configured (void)
@@ -26,19 +26,7 @@ tb_store_env_configured (void)
 char *
 tb_store_find_schema_dir (void)
 {
-  const char *env = g_getenv ("TALKINGBITS_DATA_PATH");
-  g_auto(GStrv) dirs = g_strsplit (env ? env : "", ":", -1);
-
-  for (guint i = 0; dirs[i]; i++) {
-    g_autofree char *candidate = NULL;
-
-    if (!*dirs[i])
-      continue;
-    candidate = g_build_filename (dirs[i], "schemas", NULL);
-    if (g_file_test (candidate, G_FILE_TEST_IS_DIR))
-      return g_steal_pointer (&candidate);
-  }
-  return g_build_filename (TB_DATADIR, "schemas", NULL);
+  return tb_config_find_data_dir ("schemas");
 }
 
 typedef struct {
