@@ -62,7 +62,7 @@ encode (TbMediaSession *session, const gint16 *frame)
 }
 
 void
-tb_media_send_reset (TbMediaSession *session)
+tb_media_send_reset (TbMediaSession *session, gboolean new_chain)
 {
   gsize need = session->codec->bytes_per_20ms;
 
@@ -72,6 +72,8 @@ tb_media_send_reset (TbMediaSession *session)
   g_free (session->idle_payload);
   session->idle_payload = g_malloc (need);
   session->last_input_silent = TRUE;
+  if (new_chain)
+    session->encoder_delay = 0;   /* G.722 keeps its frame ahead instead */
   /* A codec without a silent byte value (G.722) cannot be padded when the
    * resampler has not given enough yet: encode a frame of silence ahead, so
    * the encoder's output stays a frame ahead of what is sent. */
@@ -79,12 +81,11 @@ tb_media_send_reset (TbMediaSession *session)
     encode (session, session->silence);
     return;
   }
-  if (!session->encoder_measured) {
-    /* A new chain: how much a frame comes short by is what its resampler
-     * holds back (none when the rates agree). That silence is dropped. */
+  if (new_chain) {
+    /* How much a frame comes short by is what its resampler holds back
+     * (none when the rates agree). That silence is dropped. */
     encode (session, session->silence);
     session->encoder_delay = session->encoded.len < need ? need - session->encoded.len : 0;
-    session->encoder_measured = TRUE;
     tb_media_bytes_consume (&session->encoded, session->encoded.len);
   }
 }
@@ -246,16 +247,6 @@ may_sleep (TbMediaSession *session)
          !tb_dtmf_sender_busy (&session->dtmf_out);
 }
 
-static void
-sleep_now (TbMediaSession *session)
-{
-  /* This tick's packet is the one not sent; the timestamp stays its. */
-  session->wake_due = tb_media_reactor_get_due (session->member) - TB_MEDIA_REACTOR_PERIOD_US;
-  session->asleep = TRUE;
-  tb_media_reactor_schedule (session->reactor, session->member,
-                             tb_media_reactor_get_time (session->reactor) + ASLEEP_TICK_US);
-}
-
 void
 tb_media_send_wake (TbMediaSession *session)
 {
@@ -297,6 +288,11 @@ tb_media_send_tick (guint skipped, gpointer user_data)
 
   tb_media_session_enter (session);
   tb_media_receive_check_timeout (session, tb_media_reactor_get_time (session->reactor));
+  if (!session->asleep && !session->freed && may_sleep (session)) {
+    /* This tick's packet is the one not sent; the timestamp stays its. */
+    session->wake_due = tb_media_reactor_get_due (session->member) - TB_MEDIA_REACTOR_PERIOD_US;
+    session->asleep = TRUE;
+  }
   if (session->asleep) {
     if (!session->freed)
       tb_media_reactor_schedule (session->reactor, session->member,
@@ -304,10 +300,6 @@ tb_media_send_tick (guint skipped, gpointer user_data)
     return tb_media_session_leave (session);
   }
   session->timestamp += skipped * per_packet;
-  if (!session->freed && may_sleep (session)) {
-    sleep_now (session);
-    return tb_media_session_leave (session);
-  }
 
   if (!session->freed && tb_dtmf_sender_busy (&session->dtmf_out)) {
     /* The audio queue waits while keys are sent (RFC 4733 2.5.1.4). */

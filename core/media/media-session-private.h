@@ -92,7 +92,6 @@ struct _TbMediaSession {
   gboolean draining;           /* drained() is owed when the queue empties */
   TbMediaBytes encoded;        /* encoder output not yet sent */
   gsize encoder_delay;         /* bytes of output the encoder chain holds back */
-  gboolean encoder_measured;   /* ... known for this chain */
   gboolean last_input_silent;  /* what the encoder was given last was silence */
   gint16 *frame;               /* one frame, for the queue's last bit */
   gint16 *silence;             /* one frame of zeros */
@@ -110,7 +109,7 @@ struct _TbMediaSession {
   TbInterarrival arrivals;     /* of the peer's audio packets */
 };
 
-/* Around every dispatch from the socket or the pacer; leave() returns FALSE
+/* Around every dispatch from the reactor (readable, tick); leave() returns FALSE
  * when the session was freed meanwhile (and frees it). */
 void tb_media_session_enter (TbMediaSession *session);
 gboolean tb_media_session_leave (TbMediaSession *session);
@@ -124,8 +123,9 @@ void tb_media_receive_check_timeout (TbMediaSession *session, gint64 now_us);
 /* Media-send.c: the encoder chain, and a packet every tick. */
 TbMediaChain *tb_media_send_chain_new (TbMediaSession *session, const TbCodec *codec,
                                        GError **error);
-/* After the encoder chain changed or its queue was dropped. */
-void tb_media_send_reset (TbMediaSession *session);
+/* After the encoder chain was made (@new_chain: its delay is measured) or
+ * what was queued was dropped. */
+void tb_media_send_reset (TbMediaSession *session, gboolean new_chain);
 gboolean tb_media_send_tick (guint skipped, gpointer session);
 /* Audio or keys to send: a session asleep (silence suppression) sends
  * again, from as soon as the reactor can place it. */

@@ -284,7 +284,7 @@ tb_media_session_new (GSocket *socket, GMainContext *context, const TbMediaParam
     free_now (session);
     return NULL;
   }
-  tb_media_send_reset (session);
+  tb_media_send_reset (session, TRUE);
   dump_dot (session);
 
   session->reactor = tb_media_reactor_ref_for (session->context, error);
@@ -328,11 +328,10 @@ tb_media_session_update (TbMediaSession *session, const TbMediaParams *params, G
     session->decoder = g_steal_pointer (&decoder);
     session->decoder_primed = FALSE;
     session->encoder = g_steal_pointer (&encoder);
-    session->encoder_measured = FALSE;
     session->codec = params->codec;
     /* Samples decoded but not yet delivered stay: they are at the frame
      * rate, whatever the codec (and a frame callback may be reading them). */
-    tb_media_send_reset (session);
+    tb_media_send_reset (session, TRUE);
     dump_dot (session);
   }
   apply_params (session, params);
@@ -362,7 +361,7 @@ tb_media_session_flush (TbMediaSession *session)
   tb_media_bytes_consume (&session->queue, session->queue.len);
   session->draining = FALSE;
   /* Encoded audio not sent yet goes too, so the next packet is silence. */
-  tb_media_send_reset (session);
+  tb_media_send_reset (session, FALSE);
 }
 
 gboolean

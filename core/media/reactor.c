@@ -49,21 +49,6 @@ arm (TbMediaReactor *reactor)
   g_source_set_ready_time (&reactor->source, reactor->tickers == 0 ? -1 : reactor->next_due);
 }
 
-/* The earliest tick of any member, after the members' dues changed. */
-static void
-find_next_due (TbMediaReactor *reactor)
-{
-  gint64 next = G_MAXINT64;
-
-  for (guint i = 0; i < reactor->members->len; i++) {
-    TbMediaMember *member = g_ptr_array_index (reactor->members, i);
-
-    if (member->tick && !member->removed)
-      next = MIN (next, member->due);
-  }
-  reactor->next_due = next;
-}
-
 /* Runs @member's ticks due by @now: those overdue are made up, up to
  * TB_MEDIA_REACTOR_MAX_CATCH_UP; beyond that the missed ones are skipped.
  * Each tick's due is past before its function runs, so that a member
@@ -87,20 +72,27 @@ tick_member (TbMediaMember *member, gint64 now)
   }
 }
 
+/* Ticks the members that are due, and finds the next due tick on the way
+ * (a member scheduled from a tick lowers it too, whatever its place). A
+ * member who joins meanwhile is past the loop, and lowered it when added. */
 static void
 dispatch_ticks (TbMediaReactor *reactor, gint64 now)
 {
-  guint n = reactor->members->len;   /* who joins meanwhile waits for the next */
+  guint n = reactor->members->len;
 
   if (now < reactor->next_due)
     return;
+  reactor->next_due = G_MAXINT64;
   for (guint i = 0; i < n; i++) {
     TbMediaMember *member = g_ptr_array_index (reactor->members, i);
 
-    if (member->tick && !member->removed && member->due <= now)
+    if (!member->tick || member->removed)
+      continue;
+    if (member->due <= now)
       tick_member (member, now);
+    if (!member->removed)
+      reactor->next_due = MIN (reactor->next_due, member->due);
   }
-  find_next_due (reactor);
 }
 
 /* ---- sockets -------------------------------------------------------------- */

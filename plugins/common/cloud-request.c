@@ -33,6 +33,7 @@ struct _TbCloudRequest {
   GCancellable *abort;
   SoupMessage *msg;
   GInputStream *stream;
+  gboolean pollable;             /* stream can be read without blocking */
   GSource *read_source;          /* the body's: readable, or more to read */
   gboolean read_waiting;         /* read_source waits for it to be readable */
   GSource *connect_source, *first_byte_source, *retry_source;
@@ -401,8 +402,7 @@ on_read (GObject *source, GAsyncResult *result, gpointer data)
 static void
 read_next (TbCloudRequest *request)
 {
-  if (G_IS_POLLABLE_INPUT_STREAM (request->stream) &&
-      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (request->stream))) {
+  if (request->pollable) {
     read_available (request);
     return;
   }
@@ -435,6 +435,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer data)
     return;
   }
   request->stream = stream;
+  request->pollable = G_IS_POLLABLE_INPUT_STREAM (stream) &&
+                      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (stream));
   status = soup_message_get_status (request->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
     request->error_status = status;
