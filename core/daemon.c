@@ -241,7 +241,7 @@ on_reload (gpointer user_data)
 static TbDb *
 open_store (TbDaemon *daemon, guint *applied, GError **error)
 {
-  g_autofree char *schemas = tb_store_find_schema_dir ();
+  g_autofree char *schemas = tb_config_find_data_dir ("schemas");
   TbDb *db;
 
   g_message ("database: migrations from %s", schemas);

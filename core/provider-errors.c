@@ -3,6 +3,8 @@
 
 #include "provider-errors.h"
 
+#include "metrics.h"
+
 static GMutex lock;
 static GQueue failures = G_QUEUE_INIT;   /* TbProviderError *, newest first */
 
@@ -40,6 +42,7 @@ tb_provider_errors_add (const char *kind, const char *provider, const char *call
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   TbProviderError *failure = failure_new (now, kind, provider, call_id, message);
 
+  tb_metrics_provider_error (kind, provider);
   g_mutex_lock (&lock);
   g_queue_push_head (&failures, failure);
   while (failures.length > TB_PROVIDER_ERRORS_KEPT)
@@ -60,12 +63,4 @@ tb_provider_errors_dup (guint limit)
   }
   g_mutex_unlock (&lock);
   return copies;
-}
-
-void
-tb_provider_errors_clear (void)
-{
-  g_mutex_lock (&lock);
-  g_queue_clear_full (&failures, (GDestroyNotify) tb_provider_error_free);
-  g_mutex_unlock (&lock);
 }

@@ -5,8 +5,6 @@
 #include "test-util.h"
 
 #include <gst/gst.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const plugins[] = {
@@ -38,42 +36,6 @@ tb_test_api_has_auth (void)
 }
 
 /* A token made up for this run. */
-static char *
-new_token (void)
-{
-  GString *token = g_string_new ("tbtest-");
-
-  for (guint i = 0; i < 4; i++)
-    g_string_append_printf (token, "%08x", g_random_int ());
-  return g_string_free (token, FALSE);
-}
-
-/* The PostgreSQL server, killed when the test aborts (a failed assertion,
- * g_error(), a fatal critical): the daemon dies with the test by itself. */
-static volatile pid_t postgres_pid;
-
-static void
-on_fatal_signal (int signal_number)
-{
-  if (postgres_pid > 0)
-    kill (postgres_pid, SIGQUIT);
-  signal (signal_number, SIG_DFL);
-  raise (signal_number);
-}
-
-static void
-kill_postgres_on_abort (TbTestPg *pg)
-{
-  g_autofree char *pid_file = g_build_filename (pg->data_dir, "postmaster.pid", NULL);
-  g_autofree char *text = NULL;
-
-  g_assert_true (g_file_get_contents (pid_file, &text, NULL, NULL));
-  postgres_pid = (pid_t) atoi (text);
-  signal (SIGABRT, on_fatal_signal);
-  signal (SIGTRAP, on_fatal_signal);
-  signal (SIGSEGV, on_fatal_signal);
-}
-
 void
 tb_test_api_start (TbTestApi *api, const char *groups)
 {
@@ -89,7 +51,6 @@ tb_test_api_start (TbTestApi *api, const char *groups)
   g_setenv ("TALKINGBITS_DATA_PATH", TB_BUILD_ROOT "/data", TRUE);
   g_setenv ("TB_TEST_TRUNK_PASSWORD", "trunk-password", TRUE);
   api->pg = tb_test_pg_new ();
-  kill_postgres_on_abort (api->pg);
   api->plugin_dir = tb_test_plugin_dir_new (plugins);
   {
     /* The webhook tool plugin, for tools made through the API. */
@@ -102,7 +63,7 @@ tb_test_api_start (TbTestApi *api, const char *groups)
     g_assert_true (g_file_set_contents (to, contents, (gssize) length, NULL));
   }
   if (tb_test_api_has_auth ()) {
-    api->token = new_token ();
+    api->token = tb_test_new_token ("tbtest-");
     g_setenv (TB_TEST_API_TOKEN_ENV, api->token, TRUE);
     auth = g_strdup ("[http]\napi-token-env=" TB_TEST_API_TOKEN_ENV "\n");
   } else {
@@ -136,7 +97,6 @@ tb_test_api_stop (TbTestApi *api)
 {
   g_clear_object (&api->session);
   tb_test_server_stop (&api->server);
-  postgres_pid = 0;
   tb_test_pg_free (api->pg);
   tb_test_remove_tree (api->plugin_dir);
   g_free (api->plugin_dir);

@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* The account the server runs as when the tests run as root. */
@@ -93,6 +95,33 @@ chown_to_server (const char *path)
     g_error ("chown %s: %s", path, g_strerror (errno));
 }
 
+/* The server that runs, killed when the test aborts (a failed assertion,
+ * g_error(), a fatal critical): a daemon dies with the test by itself, the
+ * server (pg_ctl's daemon) would not. */
+static volatile pid_t postgres_pid;
+
+static void
+on_fatal_signal (int signal_number)
+{
+  if (postgres_pid > 0)
+    kill (postgres_pid, SIGQUIT);
+  signal (signal_number, SIG_DFL);
+  raise (signal_number);
+}
+
+static void
+kill_on_abort (TbTestPg *pg)
+{
+  g_autofree char *pid_file = g_build_filename (pg->data_dir, "postmaster.pid", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (pid_file, &text, NULL, NULL));
+  postgres_pid = (pid_t) atoi (text);
+  signal (SIGABRT, on_fatal_signal);
+  signal (SIGTRAP, on_fatal_signal);
+  signal (SIGSEGV, on_fatal_signal);
+}
+
 void
 tb_test_pg_start (TbTestPg *pg)
 {
@@ -110,6 +139,7 @@ tb_test_pg_start (TbTestPg *pg)
     g_error ("pg_ctl start failed:\n%s\n%s", out, log ? log : "");
   }
   pg->running = TRUE;
+  kill_on_abort (pg);
 }
 
 void
@@ -118,6 +148,7 @@ tb_test_pg_stop (TbTestPg *pg)
   const char *const args[] = { "-w", "-D", pg->data_dir, "-m", "fast", "stop", NULL };
   g_autofree char *out = NULL;
 
+  postgres_pid = 0;
   if (run_tool ("pg_ctl", TRUE, args, &out) != 0)
     g_error ("pg_ctl stop failed:\n%s", out);
   pg->running = FALSE;

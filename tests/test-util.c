@@ -140,6 +140,7 @@ tb_test_run (const char *const *argv, const char *plugin_path, char **out, char 
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_subprocess_launcher_set_child_setup (launcher, tb_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "TALKINGBITS_PLUGIN_PATH", plugin_path, TRUE);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
@@ -147,6 +148,16 @@ tb_test_run (const char *const *argv, const char *plugin_path, char **out, char 
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
+}
+
+char *
+tb_test_new_token (const char *prefix)
+{
+  GString *token = g_string_new (prefix);
+
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (token, "%08x", g_random_int ());
+  return g_string_free (token, FALSE);
 }
 
 char *

@@ -31,9 +31,13 @@ const TbHost *tb_test_host (void);
  * assertion shows what was there. */
 gboolean tb_test_contains (const char *haystack, const char *needle);
 
-/* Runs @argv with TALKINGBITS_PLUGIN_PATH=@plugin_path; returns the exit
- * status and the output in @out and @err. */
+/* Runs @argv with TALKINGBITS_PLUGIN_PATH=@plugin_path (and this
+ * process's environment); returns the exit status and the output in @out
+ * and @err. The child dies with the test. */
 int tb_test_run (const char *const *argv, const char *plugin_path, char **out, char **err);
+
+/* A random API token: @prefix and 32 hex digits. */
+char *tb_test_new_token (const char *prefix);
 
 /* A port free on 127.0.0.1 for both UDP and TCP, right now. */
 guint tb_test_free_port (void);

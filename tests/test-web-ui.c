@@ -62,12 +62,6 @@ write_caller (const char *dir)
   return g_steal_pointer (&path);
 }
 
-static char *
-new_token (void)
-{
-  return g_strdup_printf ("tbweb-%08x%08x%08x", g_random_int (), g_random_int (), g_random_int ());
-}
-
 static void
 test_browser (void)
 {
@@ -101,7 +95,7 @@ test_browser (void)
   /* The daemon finds its migrations and the web UI in build/data. */
   g_setenv ("TALKINGBITS_DATA_PATH", TB_BUILD_ROOT "/data", TRUE);
   g_setenv ("TB_WEB_TEST_TRUNK_PASSWORD", "trunk-password", TRUE);
-  token = new_token ();
+  token = tb_test_new_token ("tbweb-");
   g_setenv (TOKEN_ENV, token, TRUE);
   pg = tb_test_pg_new ();
   s.plugin_path = TB_BUILD_ROOT "/plugins";
@@ -121,26 +115,18 @@ test_browser (void)
   tb_test_remove_tree (shots);
   g_assert_cmpint (g_mkdir_with_parents (shots, 0755), ==, 0);
 
+  g_setenv ("TB_URL", url, TRUE);
+  g_setenv ("TB_TOKEN", token, TRUE);
+  g_setenv ("TB_SIP", sip, TRUE);
+  g_setenv ("TB_CALL", TB_CALL, TRUE);
+  g_setenv ("TB_CALLER_WAV", caller, TRUE);
+  g_setenv ("TB_SCREENSHOTS", shots, TRUE);
+  g_setenv ("TB_CHROMIUM", chromium_path (), TRUE);
+  g_setenv ("TB_PROFILE", profile, TRUE);
   {
     const char *const argv[] = { node, script, NULL };
-    g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_autoptr(GSubprocess) child = NULL;
-    g_autoptr(GError) error = NULL;
 
-    g_subprocess_launcher_setenv (launcher, "TB_URL", url, TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_TOKEN", token, TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_SIP", sip, TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_CALL", TB_CALL, TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_CALLER_WAV", caller, TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_SCREENSHOTS", shots, TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_CHROMIUM", chromium_path (), TRUE);
-    g_subprocess_launcher_setenv (launcher, "TB_PROFILE", profile, TRUE);
-    child = g_subprocess_launcher_spawnv (launcher, argv, &error);
-    g_assert_no_error (error);
-    g_subprocess_communicate_utf8 (child, NULL, NULL, &out, &err, &error);
-    g_assert_no_error (error);
-    status = g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : -1;
+    status = tb_test_run (argv, "", &out, &err);
   }
   g_test_message ("ui-test.mjs (exit %d):\n%s", status, out);
   g_test_message ("screenshots in %s", shots);

@@ -76,6 +76,8 @@ gboolean tb_api_db_available (TbApi *api, SoupServerMessage *msg);
  * (logged) when it refused the query. */
 void tb_api_reply_db_error (SoupServerMessage *msg, const GError *error);
 
+/* @text as JSON when it parses, else as a JSON string. */
+JsonNode *tb_api_json_or_string (const char *text);
 /* Sets member @name of @object to @value, or null when it is NULL or "". */
 void tb_api_set_string_or_null (JsonObject *object, const char *name, const char *value);
 /* @time in UTC as "2026-11-24T10:15:00.123+00:00". */

@@ -18,9 +18,9 @@
 
 #include <string.h>
 
-typedef struct _Resource Resource;
+typedef TbApiResource Resource;
 
-struct _Resource {
+struct _TbApiResource {
   const char *kind;            /* "agents": the route and the document's array */
   const char *singular;        /* "agent" */
   const char *key;             /* "name" or "number" */
@@ -37,7 +37,7 @@ struct _Resource {
   char *(*in_use) (TbApi *api, JsonObject *row);
   /* POST /api/v1/KIND/{key}/ACTION, or NULL: what it does with the row. */
   const char *action;
-  void (*run_action) (TbApi *api, SoupServerMessage *msg, JsonObject *row);
+  void (*run_action) (TbApi *api, const Resource *r, SoupServerMessage *msg, JsonObject *row);
 };
 
 static const char *const read_only_fields[] = {
@@ -407,20 +407,10 @@ try_row (TbApi *api, const Resource *r, SoupServerMessage *msg, JsonObject *row,
   return config;
 }
 
-static const Resource *
-find_resource (const char *kind)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (resources); i++)
-    if (g_str_equal (resources[i].kind, kind))
-      return &resources[i];
-  g_return_val_if_reached (NULL);
-}
-
 TbConfig *
-tb_api_catalog_try_patch (TbApi *api, const char *kind, SoupServerMessage *msg,
+tb_api_catalog_try_patch (TbApi *api, const Resource *r, SoupServerMessage *msg,
                           JsonObject *existing, JsonObject *body)
 {
-  const Resource *r = find_resource (kind);
   const char *key = json_object_get_string_member (existing, r->key);
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autoptr(JsonObject) empty = json_object_new ();
@@ -536,7 +526,7 @@ handle (TbApi *api, const Resource *r, SoupServerMessage *msg, const char *path)
   }
   /* Actions change nothing: config-managed rows have them too. */
   if (*rest) {
-    r->run_action (api, msg, existing);
+    r->run_action (api, r, msg, existing);
     return;
   }
   if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")) {

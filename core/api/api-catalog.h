@@ -9,23 +9,27 @@
 
 G_BEGIN_DECLS
 
+/* One of the catalog's kinds of row (agents, numbers, tools). */
+typedef struct _TbApiResource TbApiResource;
+
 void tb_api_catalog_register (TbApi *api);
 void tb_api_providers_register (TbApi *api);
 
 /* The configuration the catalog would give with the fields of @body (an
- * object; NULL: none) changed in @existing, a row of @kind ("agents",
- * "tools"), checked as a PATCH of it is; NULL after replying 400 with
+ * object; NULL: none) changed in @existing, a row of @r, checked as a PATCH of it is; NULL after replying 400 with
  * each field's problem. Nothing is written. A row of the configuration
  * file cannot be changed (409); without changes, it gives the calls'
  * configuration. */
-TbConfig *tb_api_catalog_try_patch (TbApi *api, const char *kind, SoupServerMessage *msg,
+TbConfig *tb_api_catalog_try_patch (TbApi *api, const TbApiResource *r, SoupServerMessage *msg,
                                     JsonObject *existing, JsonObject *body);
 
 /* POST /api/v1/agents/{name}/greeting-preview (api-preview.c): the
  * agent's greeting spoken by its first text-to-speech provider, as WAV. */
-void tb_api_greeting_preview (TbApi *api, SoupServerMessage *msg, JsonObject *agent);
+void tb_api_greeting_preview (TbApi *api, const TbApiResource *agents, SoupServerMessage *msg,
+                              JsonObject *agent);
 /* POST /api/v1/tools/{name}/test (api-tool-test.c): the tool invoked with
  * sample arguments, and what it answered. */
-void tb_api_tool_test (TbApi *api, SoupServerMessage *msg, JsonObject *tool);
+void tb_api_tool_test (TbApi *api, const TbApiResource *tools, SoupServerMessage *msg,
+                       JsonObject *tool);
 
 G_END_DECLS

@@ -19,7 +19,8 @@ struct _TbApiJob {
   GMainContext *main_context;
   GMainContext *worker;        /* acquired from the pool while it runs */
   GCancellable *cancellable;
-  GSource *deadline;           /* main context */
+  guint timeout_ms;
+  GSource *deadline;           /* the worker's, while the operation runs */
   GError *error;
   gint64 started_us, ended_us;
 };
@@ -50,10 +51,6 @@ job_free (TbApiJob *job)
 {
   if (job->data_free)
     job->data_free (job->data);
-  if (job->deadline) {
-    g_source_destroy (job->deadline);
-    g_source_unref (job->deadline);
-  }
   g_clear_error (&job->error);
   g_clear_object (&job->cancellable);
   g_main_context_unref (job->main_context);
@@ -78,9 +75,21 @@ void
 tb_api_job_done (TbApiJob *job, const GError *error)
 {
   job->ended_us = g_get_monotonic_time ();
+  if (job->deadline) {
+    g_source_destroy (job->deadline);
+    g_clear_pointer (&job->deadline, g_source_unref);
+  }
   if (error)
     job->error = g_error_copy (error);
   g_main_context_invoke (job->main_context, job_finish, job);
+}
+
+/* Worker: the operation took too long. */
+static gboolean
+on_deadline (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 /* Worker: the worker's instance of the provider, then the operation. */
@@ -98,26 +107,12 @@ job_start (gpointer user_data)
     tb_api_job_done (job, error);
     return G_SOURCE_REMOVE;
   }
+  /* On the plugin's thread, so the cancellation is too. */
+  job->deadline = g_timeout_source_new (job->timeout_ms);
+  g_source_set_callback (job->deadline, on_deadline, g_object_ref (job->cancellable),
+                         g_object_unref);
+  g_source_attach (job->deadline, job->worker);
   job->start (job, instance, job->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* Worker: the cancellation, on the thread the plugin runs on. */
-static gboolean
-cancel_on_worker (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_deadline (gpointer user_data)
-{
-  TbApiJob *job = user_data;
-
-  g_main_context_invoke_full (job->worker, G_PRIORITY_DEFAULT, cancel_on_worker,
-                              g_object_ref (job->cancellable), g_object_unref);
-  g_clear_pointer (&job->deadline, g_source_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -126,9 +121,7 @@ tb_api_job_run (TbApiJob *job, guint timeout_ms)
 {
   job->worker = tb_worker_pool_acquire (tb_call_manager_get_workers (job->api->calls));
   job->started_us = g_get_monotonic_time ();
-  job->deadline = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (job->deadline, on_deadline, job, NULL);
-  g_source_attach (job->deadline, job->main_context);
+  job->timeout_ms = timeout_ms;
   g_main_context_invoke (job->worker, job_start, job);
 }
 

@@ -23,7 +23,7 @@ on_get (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer us
     tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
     return;
   }
-  dir = tb_store_find_schema_dir ();
+  dir = tb_config_find_data_dir ("schemas");
   file = g_build_filename (dir, "openapi.json", NULL);
   if (!g_file_get_contents (file, &text, &length, &error)) {
     g_warning ("the OpenAPI document: %s", error->message);

@@ -1,6 +1,6 @@
 /* api-openapi.h — GET /api/v1/openapi.json: the API's OpenAPI document,
  * schemas/openapi.json from the directory the migrations are found in
- * (tb_store_find_schema_dir()), served as it is on disk. */
+ * (tb_config_find_data_dir ("schemas")), served as it is on disk. */
 #pragma once
 
 #include "api.h"

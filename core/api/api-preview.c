@@ -12,6 +12,7 @@
 
 #include "api-job.h"
 #include "audio-file.h"
+#include "conversation.h"
 #include "http-json.h"
 
 /* The synthesis gets this long. */
@@ -20,18 +21,14 @@
 #define PREVIEW_MAX_SECONDS 60
 
 typedef struct {
-  char *text, *voice, *language;
-  double speaking_rate;
+  const TbAgentConfig *agent;   /* of the job's configuration, which it holds */
   guint sample_rate;
-  GArray *samples;      /* gint16 */
+  GArray *samples;              /* gint16 */
 } Preview;
 
 static void
 preview_free (Preview *preview)
 {
-  g_free (preview->text);
-  g_free (preview->voice);
-  g_free (preview->language);
   g_array_unref (preview->samples);
   g_free (preview);
 }
@@ -66,13 +63,10 @@ start (TbApiJob *job, gpointer instance, GCancellable *cancellable)
 {
   Preview *preview = tb_api_job_get_data (job);
   const TbTtsVTable *tts = tb_api_job_get_provider (job)->plugin->desc->vtable;
-  TbTtsRequest request = { 0 };
+  TbTtsRequest request;
 
-  request.text = preview->text;
-  request.voice = preview->voice;
-  request.language = preview->language;
-  request.rate = preview->speaking_rate;
-  request.sample_rate = preview->sample_rate;
+  tb_dialog_tts_request_init (&request, preview->agent, preview->agent->greeting,
+                              preview->sample_rate);
   tts->synthesize (instance, &request, &callbacks, job, cancellable);
 }
 
@@ -113,7 +107,8 @@ finish (TbApiJob *job, SoupServerMessage *msg, const GError *error)
 }
 
 void
-tb_api_greeting_preview (TbApi *api, SoupServerMessage *msg, JsonObject *row)
+tb_api_greeting_preview (TbApi *api, const TbApiResource *agents, SoupServerMessage *msg,
+                         JsonObject *row)
 {
   const char *name = json_object_get_string_member (row, "name");
   g_autoptr(JsonNode) body = NULL;
@@ -124,7 +119,7 @@ tb_api_greeting_preview (TbApi *api, SoupServerMessage *msg, JsonObject *row)
 
   if (!tb_http_read_optional_json_object (msg, &body))
     return;
-  config = tb_api_catalog_try_patch (api, "agents", msg, row,
+  config = tb_api_catalog_try_patch (api, agents, msg, row,
                                      body ? json_node_get_object (body) : NULL);
   if (!config)
     return;
@@ -147,10 +142,7 @@ tb_api_greeting_preview (TbApi *api, SoupServerMessage *msg, JsonObject *row)
   provider = tb_config_find_provider (config, TB_PLUGIN_KIND_TTS, agent->tts[0]);
   g_return_if_fail (provider != NULL);
   preview = g_new0 (Preview, 1);
-  preview->text = g_strdup (agent->greeting);
-  preview->voice = agent->voice && *agent->voice ? g_strdup (agent->voice) : NULL;
-  preview->language = g_strdup (agent->language);
-  preview->speaking_rate = agent->speaking_rate;
+  preview->agent = agent;
   preview->sample_rate = config->media.sample_rate;
   preview->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
   tb_api_job_run (tb_api_job_new (api, msg, config, provider, start, finish, preview,

@@ -94,10 +94,6 @@ on_providers (SoupServerMessage *msg, const char *path, GHashTable *query, gpoin
   GPtrArray *plugins = tb_plugin_registry_get_plugins (api->registry);
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
-  if (!g_str_equal (path, "/api/v1/providers")) {
-    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
-    return;
-  }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "providers");
   json_builder_begin_array (b);
@@ -159,10 +155,6 @@ on_errors (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer
   GHashTableIter iter;
   gpointer name, value;
 
-  if (!g_str_equal (path, ERRORS_PATH)) {
-    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
-    return;
-  }
   if (query)
     g_hash_table_iter_init (&iter, query);
   while (query && g_hash_table_iter_next (&iter, &name, &value)) {
@@ -187,6 +179,6 @@ on_errors (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer
 void
 tb_api_providers_register (TbApi *api)
 {
-  tb_http_server_add_route (api->http, "GET", "/api/v1/providers", on_providers, api);
-  tb_http_server_add_route (api->http, "GET", ERRORS_PATH, on_errors, api);
+  tb_http_server_add_exact_route (api->http, "GET", "/api/v1/providers", on_providers, api);
+  tb_http_server_add_exact_route (api->http, "GET", ERRORS_PATH, on_errors, api);
 }

@@ -35,15 +35,9 @@ value_node (PGresult *result, int row, int col)
   case OID_NUMERIC:
     return json_node_init_double (node, g_ascii_strtod (text, NULL));
   case OID_JSON:
-  case OID_JSONB: {
-    g_autoptr(JsonParser) parser = json_parser_new ();
-
-    if (json_parser_load_from_data (parser, text, -1, NULL) && json_parser_get_root (parser)) {
-      json_node_unref (node);
-      return json_parser_steal_root (parser);
-    }
-    return json_node_init_string (node, text);
-  }
+  case OID_JSONB:
+    json_node_unref (node);
+    return tb_api_json_or_string (text);
   default:
     return json_node_init_string (node, text);
   }
@@ -115,6 +109,16 @@ tb_api_reply_db_error (SoupServerMessage *msg, const GError *error)
   }
   tb_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
                        "the database is not available: %s", error->message);
+}
+
+JsonNode *
+tb_api_json_or_string (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (json_parser_load_from_data (parser, text, -1, NULL) && json_parser_get_root (parser))
+    return json_parser_steal_root (parser);
+  return json_node_init_string (json_node_alloc (), text);
 }
 
 void

@@ -116,18 +116,20 @@ run_stats (TbApi *api, SoupServerMessage *msg, GHashTable *query, gboolean daily
 }
 
 static void
-handle_stats (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+on_stats_get (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  if (g_str_equal (path, PATH))
-    run_stats (user_data, msg, query, FALSE);
-  else if (g_str_equal (path, DAILY_PATH))
-    run_stats (user_data, msg, query, TRUE);
-  else
-    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
+  run_stats (user_data, msg, query, FALSE);
+}
+
+static void
+on_daily_get (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  run_stats (user_data, msg, query, TRUE);
 }
 
 void
 tb_api_stats_register (TbApi *api)
 {
-  tb_http_server_add_route (api->http, "GET", PATH, handle_stats, api);
+  tb_http_server_add_exact_route (api->http, "GET", PATH, on_stats_get, api);
+  tb_http_server_add_exact_route (api->http, "GET", DAILY_PATH, on_daily_get, api);
 }

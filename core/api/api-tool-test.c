@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "tb-api-tool-test"
 
 #include "api-catalog.h"
+#include "api-calls.h"
 
 #include "api-job.h"
 #include "http-json.h"
@@ -86,46 +87,26 @@ start (TbApiJob *job, gpointer instance, GCancellable *cancellable)
 
 /* ---- on the main context ------------------------------------------------ */
 
-static JsonNode *
-parse_or_string (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  if (json_parser_load_from_data (parser, text, -1, NULL) && json_parser_get_root (parser))
-    return json_node_copy (json_parser_get_root (parser));
-  return json_node_init_string (json_node_alloc (), text);
-}
-
 static void
 finish (TbApiJob *job, SoupServerMessage *msg, const GError *error)
 {
   ToolTest *test = tb_api_job_get_data (job);
   g_autoptr(JsonObject) reply = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *late = g_strdup_printf ("no answer within %u ms", TOOL_TEST_TIMEOUT_MS);
 
   json_object_set_string_member (reply, "tool", tb_api_job_get_provider (job)->name);
-  if (test->used_function)
-    json_object_set_string_member (reply, "function", test->used_function);
-  else
-    json_object_set_null_member (reply, "function");
-  json_object_set_member (reply, "arguments", parse_or_string (test->arguments));
+  tb_api_set_string_or_null (reply, "function", test->used_function);
+  json_object_set_member (reply, "arguments", tb_api_json_or_string (test->arguments));
   json_object_set_boolean_member (reply, "ok", error == NULL);
   if (test->result)
-    json_object_set_member (reply, "result", parse_or_string (test->result));
+    json_object_set_member (reply, "result", tb_api_json_or_string (test->result));
   else
     json_object_set_null_member (reply, "result");
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    g_autofree char *why = g_strdup_printf ("no answer within %u ms", TOOL_TEST_TIMEOUT_MS);
-
-    json_object_set_string_member (reply, "error", why);
-  } else if (error) {
-    json_object_set_string_member (reply, "error", error->message);
-  } else {
-    json_object_set_null_member (reply, "error");
-  }
+  tb_api_set_string_or_null (reply, "error",
+                             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? late
+                             : error ? error->message : NULL);
   json_object_set_int_member (reply, "latency_ms", tb_api_job_get_elapsed_us (job) / 1000);
-  node = json_node_init_object (json_node_alloc (), reply);
-  tb_http_reply_json (msg, SOUP_STATUS_OK, node);
+  tb_api_reply_object (msg, SOUP_STATUS_OK, reply);
 }
 
 /* Reads {"arguments": {...}, "function": "..."} into @test; FALSE after
@@ -166,7 +147,8 @@ read_body (SoupServerMessage *msg, JsonNode *body, ToolTest *test)
 }
 
 void
-tb_api_tool_test (TbApi *api, SoupServerMessage *msg, JsonObject *row)
+tb_api_tool_test (TbApi *api, const TbApiResource *tools, SoupServerMessage *msg,
+                  JsonObject *row)
 {
   const char *name = json_object_get_string_member (row, "name");
   g_autoptr(JsonNode) body = NULL;
@@ -181,7 +163,7 @@ tb_api_tool_test (TbApi *api, SoupServerMessage *msg, JsonObject *row)
     tool_test_free (test);
     return;
   }
-  config = tb_api_catalog_try_patch (api, "tools", msg, row, NULL);
+  config = tb_api_catalog_try_patch (api, tools, msg, row, NULL);
   if (!config) {
     tool_test_free (test);
     return;

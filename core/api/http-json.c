@@ -21,22 +21,21 @@ tb_http_defer (SoupServerMessage *msg)
   soup_server_message_pause (msg);
 }
 
-/* Sets the answer of @msg (taking @data), and resumes it when it was
- * deferred; dropped when the client has gone away meanwhile. */
+/* Sets the answer of @msg (@body with @type; NULL: none), and resumes it
+ * when it was deferred; dropped when the client has gone away meanwhile. */
 static void
-reply_take (SoupServerMessage *msg, guint status, const char *type, char *data, gsize length)
+reply (SoupServerMessage *msg, guint status, const char *type, GBytes *body)
 {
   gboolean deferred = g_object_get_data (G_OBJECT (msg), DEFERRED) != NULL;
 
-  if (deferred && g_object_get_data (G_OBJECT (msg), GONE)) {
-    g_free (data);
+  if (deferred && g_object_get_data (G_OBJECT (msg), GONE))
     return;
-  }
   soup_server_message_set_status (msg, status, NULL);
-  if (type)
-    soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, data, length);
-  else
-    g_free (data);
+  if (body) {
+    soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg), type,
+                                           NULL);
+    soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
+  }
   if (deferred) {
     g_object_set_data (G_OBJECT (msg), DEFERRED, NULL);
     soup_server_message_unpause (msg);
@@ -47,28 +46,27 @@ void
 tb_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GBytes) body = NULL;
   gsize length = 0;
   char *text;
 
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, &length);
-  reply_take (msg, status, "application/json", text, length);
+  body = g_bytes_new_take (text, length);
+  reply (msg, status, "application/json", body);
 }
 
 void
 tb_http_reply_bytes (SoupServerMessage *msg, guint status, const char *content_type,
                      GBytes *bytes)
 {
-  gsize length = 0;
-  gconstpointer data = g_bytes_get_data (bytes, &length);
-
-  reply_take (msg, status, content_type, g_memdup2 (data, length), length);
+  reply (msg, status, content_type, bytes);
 }
 
 void
 tb_http_reply_empty (SoupServerMessage *msg, guint status)
 {
-  reply_take (msg, status, NULL, NULL, 0);
+  reply (msg, status, NULL, NULL);
 }
 
 void

@@ -10,6 +10,9 @@
 
 #include <string.h>
 
+/* A handler that runs this long is reported: it blocks the main context. */
+#define SLOW_HANDLER_MS 200
+
 typedef struct {
   char *method;
   char *prefix;
@@ -94,7 +97,15 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
   const Route *route = find_route (server, method, path, allowed);
 
   if (route) {
+    gint64 start = g_get_monotonic_time ();
+    gint64 took_ms;
+
     route->handler (msg, path, query, route->user_data);
+    /* The main context (and every other request) waited that long. */
+    took_ms = (g_get_monotonic_time () - start) / 1000;
+    if (took_ms >= SLOW_HANDLER_MS)
+      g_message ("%s %s held the main context for %" G_GINT64_FORMAT " ms", method, path,
+                 took_ms);
     if (soup_server_message_get_status (msg) == 0 &&
         !g_object_get_data (G_OBJECT (msg), "tb-http-deferred"))
       tb_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "the handler gave no answer");

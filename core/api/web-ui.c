@@ -17,7 +17,7 @@
   "form-action 'self'; frame-ancestors 'none'"
 
 struct _TbWebUi {
-  char *root;     /* NULL: found in the data directories at each request */
+  char *root;     /* [http] web-root, or web/ of the data directories */
 };
 
 static const struct {
@@ -72,7 +72,7 @@ redirect (SoupServerMessage *msg, guint status, const char *location)
 }
 
 static void
-serve_file (SoupServerMessage *msg, const char *path, const char *file)
+serve_file (SoupServerMessage *msg, const char *path, const char *file, gboolean index)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   g_autoptr(GError) error = NULL;
@@ -80,16 +80,25 @@ serve_file (SoupServerMessage *msg, const char *path, const char *file)
   char *data = NULL;
   gsize length = 0;
 
-  if (!type || !g_file_test (file, G_FILE_TEST_IS_REGULAR)) {
+  if (!type) {
     tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
     return;
   }
   if (!g_file_get_contents (file, &data, &length, &error)) {
-    g_warning ("web UI: %s", error->message);
-    tb_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "%s cannot be read", path);
+    if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
+        !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR)) {
+      g_warning ("web UI: %s", error->message);
+      tb_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "%s cannot be read", path);
+    } else if (index) {
+      tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND,
+                           "the web UI is not installed: %s is missing ([http] web-root)", file);
+    } else {
+      tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
+    }
     return;
   }
-  /* Revalidated on each load, so that a new version is seen at once. */
+  /* The browser asks again at each load (the files are small), so that a
+   * new version is seen at once. */
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
@@ -103,9 +112,7 @@ static void
 on_ui (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   TbWebUi *ui = user_data;
-  g_autofree char *found = NULL;
   g_autofree char *file = NULL;
-  const char *root = ui->root;
   const char *relative;
 
   if (g_str_equal (path, PREFIX)) {
@@ -119,15 +126,8 @@ on_ui (SoupServerMessage *msg, const char *path, GHashTable *query, gpointer use
     tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such path: %s", path);
     return;
   }
-  if (!root)
-    root = found = tb_config_find_data_dir ("web");
-  file = g_build_filename (root, relative, NULL);
-  if (g_str_equal (relative, "index.html") && !g_file_test (file, G_FILE_TEST_IS_REGULAR)) {
-    tb_http_reply_error (msg, SOUP_STATUS_NOT_FOUND,
-                         "the web UI is not installed: %s is missing ([http] web-root)", file);
-    return;
-  }
-  serve_file (msg, path, file);
+  file = g_build_filename (ui->root, relative, NULL);
+  serve_file (msg, path, file, g_str_equal (relative, "index.html"));
 }
 
 static void
@@ -151,7 +151,7 @@ void
 tb_web_ui_set_root (TbWebUi *ui, const char *root)
 {
   g_free (ui->root);
-  ui->root = g_strdup (root);
+  ui->root = root ? g_strdup (root) : tb_config_find_data_dir ("web");
 }
 
 void

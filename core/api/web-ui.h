@@ -15,7 +15,8 @@ typedef struct _TbWebUi TbWebUi;
 
 /* Registers "/" and "/ui" on @http; @root as in tb_web_ui_set_root(). */
 TbWebUi *tb_web_ui_new (TbHttpServer *http, const char *root);
-/* The directory of the files; NULL: the data directories' web/. */
+/* The directory of the files; NULL: the data directories' web/ (looked
+ * for now). */
 void tb_web_ui_set_root (TbWebUi *ui, const char *root);
 void tb_web_ui_free (TbWebUi *ui);
 

@@ -79,7 +79,6 @@ tb_dialog_chain_fallback (TbConversation *c, TbDialogChain *chain,
 {
   const char *name = failed->config->name;
 
-  tb_metrics_provider_error (chain->kind, name);
   tb_provider_errors_add (chain->kind, name, c->id, why);
   tb_breaker_failure (c->config, chain->kind, name);
   for (guint i = (guint) (failed - chain->members) + 1; i < chain->n; i++) {

@@ -44,6 +44,11 @@ typedef struct {
   gint64 (*send_time) (gpointer peer);
 } TbConversationPeer;
 
+/* The request to speak @text in @agent's voice, language and speaking
+ * rate, at @sample_rate Hz (pointers into @agent and @text). */
+void tb_dialog_tts_request_init (TbTtsRequest *request, const TbAgentConfig *agent,
+                                 const char *text, guint sample_rate);
+
 /* Whether @agent can hold a conversation: it names an LLM and a TTS provider. */
 gboolean tb_conversation_wanted (const TbAgentConfig *agent);
 

@@ -9,7 +9,6 @@
 
 #include "chain.h"
 #include "greetings.h"
-#include "metrics.h"
 #include "provider-errors.h"
 
 #include <string.h>
@@ -129,10 +128,8 @@ on_tts_error (const GError *error, gpointer user_data)
     g_warning ("call %s: text-to-speech (%s) failed: %s", c->id,
                op->provider->config->name, error->message);
     if (!tts_fall_back (c, op, error->message)) {
-      if (op->started) {
-        tb_metrics_provider_error ("tts", op->provider->config->name);
+      if (op->started)
         tb_provider_errors_add ("tts", op->provider->config->name, c->id, error->message);
-      }
       if (c->turn && !c->turn->failure)
         c->turn->failure = g_strdup_printf ("tts: %s", error->message);
       g_clear_pointer (&c->greeting_audio, g_byte_array_unref);
@@ -174,17 +171,26 @@ on_tts_late (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+void
+tb_dialog_tts_request_init (TbTtsRequest *request, const TbAgentConfig *agent, const char *text,
+                            guint sample_rate)
+{
+  *request = (TbTtsRequest) {
+    .text = text,
+    .voice = agent->voice && *agent->voice ? agent->voice : NULL,
+    .language = agent->language,
+    .rate = agent->speaking_rate,
+    .sample_rate = sample_rate,
+  };
+}
+
 static void
 synthesize (TbConversation *c, TbDialogSpoken *spoken, const TbDialogProvider *provider)
 {
   const TbTtsVTable *tts = provider->vtable;
-  TbTtsRequest request = { 0 };
+  TbTtsRequest request;
 
-  request.text = spoken->text;
-  request.voice = c->agent->voice && *c->agent->voice ? c->agent->voice : NULL;
-  request.language = c->agent->language;
-  request.rate = c->agent->speaking_rate;
-  request.sample_rate = c->rate;
+  tb_dialog_tts_request_init (&request, c->agent, spoken->text, c->rate);
   c->tts = provider;
   c->tts_op = tb_dialog_op_new (c, c->reply, spoken);
   c->tts_op->provider = provider;
@@ -353,10 +359,8 @@ on_llm_error (const GError *error, gpointer user_data)
      * answers the same request. */
     if (!op->started)
       next = tb_dialog_chain_fallback (c, &c->llm_chain, op->provider, error->message);
-    else {
-      tb_metrics_provider_error ("llm", op->provider->config->name);
+    else
       tb_provider_errors_add ("llm", op->provider->config->name, c->id, error->message);
-    }
     if (next) {
       llm_request (c, next);
       tb_dialog_op_end (op);

@@ -7,7 +7,6 @@
 
 #include "conversation-private.h"
 
-#include "metrics.h"
 #include "provider-errors.h"
 #include "schema.h"
 
@@ -182,7 +181,6 @@ on_tool_error (const GError *error, gpointer user_data)
 
     g_warning ("call %s: tool %s failed: %s", c->id, run->name,
                error->message);
-    tb_metrics_provider_error ("tool", tool ? tool->provider.config->name : run->name);
     tb_provider_errors_add ("tool", tool ? tool->provider.config->name : run->name, c->id,
                             error->message);
     tool_over (c, run, call, FALSE, content);

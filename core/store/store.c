@@ -23,12 +23,6 @@ tb_store_env_configured (void)
   return FALSE;
 }
 
-char *
-tb_store_find_schema_dir (void)
-{
-  return tb_config_find_data_dir ("schemas");
-}
-
 typedef struct {
   gboolean done;
   guint applied;

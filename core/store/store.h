@@ -11,11 +11,6 @@ G_BEGIN_DECLS
  * variables that name a server or database is set. */
 gboolean tb_store_env_configured (void);
 
-/* The directory of the migrations: schemas/ in the first directory of
- * TALKINGBITS_DATA_PATH (':'-separated) that has one, else the installed
- * $datadir/talkingbits/schemas. An uninstalled build has build/data/schemas,
- * a link to the source tree's schemas/. */
-char *tb_store_find_schema_dir (void);
 
 /* Connects with @conninfo and applies the migrations of @schema_dir,
  * iterating the thread-default main context until that is done. NULL with

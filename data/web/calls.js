@@ -5,8 +5,8 @@
 
 import { enc, get, post, query } from './api.js';
 import {
-  announce, button, clearErrors, field, formAlert, formatDuration, formatMs, formatTime, h, input, select,
-  showErrors, table,
+  announce, button, callLink, clearErrors, field, formAlert, formatDuration, formatMs, formatTime, h, input,
+  rerender, select, showErrors, table,
 } from './dom.js';
 
 const PAGE = 20;
@@ -76,7 +76,7 @@ function outboundForm(agents, trunks) {
   return form;
 }
 
-function hangupButton(call, after) {
+export function hangupButton(call, after) {
   return button('Hang up', async () => {
     await post(`/calls/${enc(call.id)}/hangup`);
     announce('Hanging up');
@@ -89,7 +89,6 @@ async function listView(main, params) {
   const filters = {};
   for (const name of FILTERS) filters[name] = params[name];
   const [agents, trunks] = await Promise.all([get('/agents'), get('/trunks')]);
-  const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   const filter = filterForm(params, agents.agents);
   main.append(h('h1', {}, 'Calls'), filter);
   let page;
@@ -104,10 +103,10 @@ async function listView(main, params) {
   main.append(
     table('Calls, newest first', ['Call', 'Started', 'Agent', 'Direction', 'From', 'To', 'Duration', 'Turns', 'End'],
       page.calls.map((call) => [
-        h('a', { href: `#/calls/${enc(call.id)}` }, call.id.slice(0, 8)),
+        callLink(call.id),
         formatTime(call.started_at), call.agent ?? '–', call.direction, call.from ?? '–', call.to ?? '–',
         formatDuration(call.duration_ms), String(call.turns),
-        call.live ? [h('span.badge.live', {}, 'live'), ' ', hangupButton(call, reload)] : call.end_reason ?? '–',
+        call.live ? [h('span.badge.live', {}, 'live'), ' ', hangupButton(call, rerender)] : call.end_reason ?? '–',
       ]), { empty: 'No call matches.' }),
     h('nav.pager', { 'aria-label': 'Pages' },
       offset > 0 ? h('a.button', { href: link(Math.max(0, offset - PAGE)), rel: 'prev' }, '← Newer') : null,
@@ -157,7 +156,6 @@ function metricsTable(metrics) {
 
 async function detailView(main, id) {
   const call = await get(`/calls/${enc(id)}`);
-  const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   main.append(
     h('p', {}, h('a', { href: '#/calls' }, '← All calls')),
     h('h1', {}, `Call ${call.id.slice(0, 8)}`),
@@ -169,7 +167,7 @@ async function detailView(main, id) {
       h('dt', {}, 'Started'), h('dd', {}, formatTime(call.started_at)),
       h('dt', {}, 'Answered'), h('dd', {}, formatTime(call.answered_at)),
       h('dt', {}, 'Duration'), h('dd', {}, formatDuration(call.duration_ms)),
-      h('dt', {}, 'End reason'), h('dd.end-reason', {}, call.live ? [h('span.badge.live', {}, 'live'), ' ', hangupButton(call, reload)] : call.end_reason ?? '–'),
+      h('dt', {}, 'End reason'), h('dd.end-reason', {}, call.live ? [h('span.badge.live', {}, 'live'), ' ', hangupButton(call, rerender)] : call.end_reason ?? '–'),
       h('dt', {}, 'Call id'), h('dd', {}, h('code', {}, call.id))),
     h('h2', {}, 'Transcript'), transcript(call),
     h('h2', {}, 'Tools'), toolTable(call),

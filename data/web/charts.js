@@ -2,6 +2,8 @@
 // per category, one bar per series side by side or stacked, with a value
 // axis, a legend and the data as text for screen readers.
 
+import { h } from './dom.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const PAD = { top: 12, right: 8, bottom: 46, left: 48 };
 
@@ -27,19 +29,14 @@ function shorten(text, n) {
 
 // @labels: the categories; @series: [{name, values: [number|null], cls}];
 // @stacked: series on top of each other; @integer: counts (whole steps);
-// @format: a value as text. Side-by-side bars carry their value.
-export function barChart({ title, labels, series, stacked = false, integer = false, format = String, empty }) {
-  const figure = document.createElement('figure');
-  figure.className = 'chart';
-  const caption = document.createElement('figcaption');
-  caption.textContent = title;
-  figure.append(caption);
+// @format: a value as text (default: rounded). Side-by-side bars carry
+// their value.
+export function barChart({ title, labels, series, stacked = false, integer = false,
+  format = (v) => String(Math.round(v)), empty }) {
+  const figure = h('figure.chart', {}, h('figcaption', {}, title));
   const values = series.flatMap((one) => one.values.filter((v) => v !== null && v !== undefined));
   if (!labels.length || !values.length) {
-    const none = document.createElement('p');
-    none.className = 'empty';
-    none.textContent = empty || 'No data yet.';
-    figure.append(none);
+    figure.append(h('p.empty', {}, empty || 'No data yet.'));
     return figure;
   }
   // Drawn for the window's width, so that text keeps its size on phones.
@@ -93,17 +90,8 @@ export function barChart({ title, labels, series, stacked = false, integer = fal
   svg.append(s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(0), y2: y(0), class: 'baseline' }));
   figure.append(svg);
 
-  if (series.length > 1) {
-    const legend = document.createElement('ul');
-    legend.className = 'legend';
-    series.forEach((one, k) => {
-      const item = document.createElement('li');
-      const swatch = document.createElement('span');
-      swatch.className = `swatch ${one.cls || `s${k}`}`;
-      item.append(swatch, document.createTextNode(one.name));
-      legend.append(item);
-    });
-    figure.append(legend);
-  }
+  if (series.length > 1)
+    figure.append(h('ul.legend', {}, series.map((one, k) =>
+      h('li', {}, h('span', { class: `swatch ${one.cls || `s${k}`}` }), one.name))));
   return figure;
 }

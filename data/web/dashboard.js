@@ -2,9 +2,10 @@
 // rate, mean duration, latency p50/p95 per stage; the calls in progress
 // and the latest provider failures, refreshed every 2 s without a reload.
 
-import { enc, get, post, query } from './api.js';
+import { get, query } from './api.js';
+import { hangupButton } from './calls.js';
 import { barChart } from './charts.js';
-import { announce, button, clear, field, formatDuration, formatTime, h, select, table } from './dom.js';
+import { callLink, clear, field, formatDuration, formatTime, h, select, table } from './dom.js';
 
 const DAYS = 14;
 const REFRESH_MS = 2000;
@@ -41,7 +42,6 @@ function perDayChart(days, rows) {
     series,
     stacked: true,
     integer: true,
-    format: (v) => String(Math.round(v)),
     empty: `No calls in the last ${DAYS} days.`,
   });
 }
@@ -55,7 +55,6 @@ function perAgentChart(stats) {
       { name: 'Answered', values: stats.map((row) => row.answered) },
     ],
     integer: true,
-    format: (v) => String(Math.round(v)),
     empty: 'No calls yet.',
   });
 }
@@ -69,7 +68,6 @@ function latencyChart(row) {
       { name: 'p50', values: STAGES.map(([stage]) => (latency ? latency[stage].p50 : null)) },
       { name: 'p95', values: STAGES.map(([stage]) => (latency ? latency[stage].p95 : null)) },
     ],
-    format: (v) => String(Math.round(v)),
     empty: 'No measured turns yet.',
   });
 }
@@ -77,14 +75,10 @@ function latencyChart(row) {
 function activeTable(calls, refresh) {
   return table('Calls in progress', ['Call', 'Agent', 'Direction', 'From', 'To', 'Started', 'State', ''],
     calls.map((call) => [
-      h('a', { href: `#/calls/${enc(call.id)}` }, call.id.slice(0, 8)),
+      callLink(call.id),
       call.agent ?? '–', call.direction, call.from ?? '–', call.to ?? '–', formatTime(call.started_at),
       call.answered ? 'answered' : 'ringing',
-      button('Hang up', async () => {
-        await post(`/calls/${enc(call.id)}/hangup`);
-        announce('Hanging up');
-        refresh();
-      }, { class: 'danger small', 'aria-label': `Hang up call ${call.id.slice(0, 8)}` }),
+      hangupButton(call, refresh),
     ]), { empty: 'No call in progress.' });
 }
 
@@ -92,7 +86,7 @@ function errorsTable(errors) {
   return table('Latest provider errors', ['When', 'Provider', 'Kind', 'Call', 'Error'],
     errors.map((error) => [
       formatTime(error.at), error.provider, error.kind,
-      error.call_id ? h('a', { href: `#/calls/${enc(error.call_id)}` }, error.call_id.slice(0, 8)) : '–',
+      error.call_id ? callLink(error.call_id) : '–',
       error.message,
     ]), { empty: 'No provider has failed since the daemon started.' });
 }

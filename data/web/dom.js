@@ -176,3 +176,13 @@ export function table(caption, headers, rows, { empty = 'Nothing yet.' } = {}) {
         ? h('th', { scope: 'row' }, cell)
         : h('td', { 'data-label': headers[i] }, cell))))))));
 }
+
+// The page drawn again from its address (after a change it shows).
+export function rerender() {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
+// A link to a call's page, named by the start of its id.
+export function callLink(id) {
+  return h('a', { href: `#/calls/${encodeURIComponent(id)}` }, id.slice(0, 8));
+}

@@ -2,7 +2,7 @@
 // rebind, delete), and the SIP trunks with their registration state.
 
 import { del, enc, get, post, put } from './api.js';
-import { announce, button, clearErrors, field, formAlert, formatTime, h, input, select, showErrors, table } from './dom.js';
+import { announce, button, clearErrors, field, formAlert, formatTime, h, input, rerender, select, showErrors, table } from './dom.js';
 
 const DIRECTIONS = [['inbound', 'inbound'], ['outbound', 'outbound'], ['both', 'both']];
 
@@ -24,7 +24,7 @@ function addForm(agents) {
     try {
       await post('/numbers', { number: number.value.trim(), agent: agent.value, direction: direction.value });
       announce(`Number ${number.value} bound to ${agent.value}`);
-      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      rerender();
     } catch (error) {
       showErrors(form, error);
     }
@@ -61,7 +61,7 @@ function numberRow(entry, agents) {
         try {
           await del(`/numbers/${enc(entry.number)}`);
           announce(`Number ${entry.number} deleted`);
-          window.dispatchEvent(new HashChangeEvent('hashchange'));
+          rerender();
         } catch (e) {
           report(e);
         }

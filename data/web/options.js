@@ -53,10 +53,10 @@ function helpOf(key) {
 
 // A fieldset of @provider's settings; @prefix is the API's field name of
 // the provider's settings ("tts_options.espeak"); @values the current ones.
-export function optionsFieldset(provider, prefix, values = {}, { disabled = false, legend, hideLegend = false } = {}) {
+export function optionsFieldset(provider, prefix, values = {}, { disabled = false, hideLegend = false } = {}) {
   const keys = provider ? provider.keys : [];
   const set = h('fieldset.options', { dataset: { for: prefix } },
-    h(hideLegend ? 'legend.visually-hidden' : 'legend', {}, legend || `Settings of ${provider ? provider.name : 'the provider'}`),
+    h(hideLegend ? 'legend.visually-hidden' : 'legend', {}, `Settings of ${provider ? provider.name : 'the provider'}`),
     provider && provider.description ? h('p.help', {}, provider.description) : null,
     h('p.error', { hidden: true }));
   if (!keys.length) set.append(h('p.help', {}, 'This provider has no settings.'));

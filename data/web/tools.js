@@ -6,7 +6,8 @@
 
 import { del, enc, get, post, put } from './api.js';
 import {
-  announce, button, clear, clearErrors, field, formAlert, h, input, select, showErrors, table, textarea,
+  announce, button, clear, clearErrors, field, formAlert, h, input, rerender, select, showErrors, table,
+  textarea,
 } from './dom.js';
 import { optionsFieldset, readOptions } from './options.js';
 
@@ -122,7 +123,7 @@ function editor(tool, plugins, onDone) {
       if (isNew) await post('/tools', body);
       else await put(`/tools/${enc(current.name)}`, body);
       announce(`Tool ${body.name} saved`);
-      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      rerender();
     } catch (error) {
       showErrors(form, error);
     }
@@ -130,7 +131,7 @@ function editor(tool, plugins, onDone) {
   return form;
 }
 
-function row(tool, reload, edit) {
+function row(tool, rerender, edit) {
   const error = h('p.error', { hidden: true, role: 'alert', id: `delete-error-${tool.name}` });
   const actions = h('div.row-actions', {},
     button(tool.config_managed ? 'View' : 'Edit', () => edit(tool), { class: 'small', 'aria-label': `Edit tool ${tool.name}` }),
@@ -156,13 +157,12 @@ export async function render(main) {
   const plugins = providers.providers.filter((p) => p.kind === 'tool' && p.name === p.plugin);
   const slot = h('div');
   const list = h('div');
-  const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   const edit = (tool) => {
     clear(slot).append(editor(tool, plugins, () => { clear(slot); }));
     slot.querySelector('input, select, textarea').focus();
   };
   list.append(table('Tools', ['Name', 'URL or plugin', 'Used by', ''],
-    tools.tools.map((tool) => row(tool, reload, edit)), { empty: 'No tool yet.' }));
+    tools.tools.map((tool) => row(tool, rerender, edit)), { empty: 'No tool yet.' }));
   main.append(
     h('div.heading', {}, h('h1', {}, 'Tools and webhooks'), button('New tool', () => edit(null), { class: 'primary' })),
     slot, list);
