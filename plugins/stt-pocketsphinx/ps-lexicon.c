@@ -39,9 +39,10 @@ lexicon_load (const char *path, GError **error)
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
   TbPsLexicon *lexicon;
-  char *line, *next;
+  char *line, *next, *end;
+  gsize length = 0;
 
-  if (!g_file_get_contents (path, &text, NULL, &local)) {
+  if (!g_file_get_contents (path, &text, &length, &local)) {
     g_set_error (error, TB_PLUGIN_ERROR, TB_PLUGIN_ERROR_CONFIG,
                  "dictionary: cannot read %s: %s", path, local->message);
     return NULL;
@@ -49,11 +50,14 @@ lexicon_load (const char *path, GError **error)
   lexicon = g_new0 (TbPsLexicon, 1);
   lexicon->words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
+  end = text + length;
   for (line = text; line && *line; line = next) {
     char *space, *phones;
     GPtrArray *prons;
 
-    next = strchr (line, '\n');
+    /* Bounded by what is left: strchr() here would scan the rest of the
+     * file for each line under a checker that checks whole strings. */
+    next = memchr (line, '\n', end - line);
     if (next)
       *next++ = '\0';
     space = strpbrk (line, " \t");
