@@ -5,7 +5,9 @@
 #include "audio-file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -72,8 +74,35 @@ make (GstBin *bin, const char *factory, GError **error)
   return element;
 }
 
-/* filesrc ! [queue !] decodebin ! audioconvert ! audioresample ! appsink:
- * the queue makes decodebin read in push mode instead of pulling. */
+/* The source of a push-mode read: the file as a stream that cannot seek,
+ * so decodebin cannot pull from it. A queue after filesrc would also make
+ * it push, but a queue drops the end-of-stream that reaches it after its
+ * downstream said end-of-stream (wavparse does when its data chunk is
+ * read), and the read would never end. The source itself sends the
+ * end-of-stream when told so. */
+static GstElement *
+make_stream_source (GstBin *bin, const char *path, GError **error)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  GstElement *source;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0) {
+    int saved_errno = errno;
+
+    g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                         g_strerror (saved_errno));
+    return NULL;
+  }
+  stream = g_unix_input_stream_new (fd, TRUE);
+  if (!(source = make (bin, "giostreamsrc", error)))
+    return NULL;
+  g_object_set (source, "stream", stream, NULL);
+  return source;
+}
+
+/* source ! decodebin ! audioconvert ! audioresample ! appsink, where the
+ * source is filesrc (decodebin pulls) or, for @push, a stream source. */
 static gboolean
 build_reader (Decoding *decoding, const char *path, guint rate, gboolean push, GError **error)
 {
@@ -84,20 +113,20 @@ build_reader (Decoding *decoding, const char *path, guint rate, gboolean push, G
                                                  "channels", G_TYPE_INT, 1,
                                                  "rate", G_TYPE_INT, (gint) rate, NULL);
   GstBin *bin = GST_BIN (pipeline);
-  GstElement *source, *queue = NULL, *decode, *resample, *sink;
+  GstElement *source, *decode, *resample, *sink;
 
-  if (!(source = make (bin, "filesrc", error)) || (push && !(queue = make (bin, "queue", error))) ||
-      !(decode = make (bin, "decodebin", error)) ||
+  source = push ? make_stream_source (bin, path, error) : make (bin, "filesrc", error);
+  if (!source || !(decode = make (bin, "decodebin", error)) ||
       !(decoding->convert = make (bin, "audioconvert", error)) ||
       !(resample = make (bin, "audioresample", error)) || !(sink = make (bin, "appsink", error)))
     return FALSE;
-  g_object_set (source, "location", path, NULL);
+  if (!push)
+    g_object_set (source, "location", path, NULL);
   /* Nothing is played out: take the samples as fast as they decode. */
   g_object_set (sink, "caps", caps, "sync", FALSE, NULL);
   g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), decoding);
   g_signal_connect (decode, "drained", G_CALLBACK (on_drained), decoding);
-  if (!gst_element_link (source, queue ? queue : decode) ||
-      (queue && !gst_element_link (queue, decode)) ||
+  if (!gst_element_link (source, decode) ||
       !gst_element_link_many (decoding->convert, resample, sink, NULL)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "cannot link the decoder");
     return FALSE;
@@ -135,26 +164,9 @@ take_error (GstElement *pipeline, GError **error)
 
 /* Appends the decoded samples until the end of the stream; FALSE on an
  * error, or when @deadline (monotonic time) passes first. */
-/* Whether @samples (at @rate) hold the whole of the file's duration, as
- * far as the pipeline knows it: the end, even if its end-of-stream is lost
- * (seen with odd-sized WAV data chunks under load). */
-static gboolean
-whole_duration (Decoding *decoding, const GByteArray *samples, guint rate)
-{
-  gint64 duration = 0;
-  gint64 have = (gint64) gst_util_uint64_scale (samples->len / sizeof (gint16), GST_SECOND, rate);
-
-  return samples->len > 0 &&
-         gst_element_query_duration (decoding->pipeline, GST_FORMAT_TIME, &duration) &&
-         duration > 0 && have + GST_MSECOND >= duration;
-}
-
 static gboolean
 pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError **error)
 {
-  gint64 drained_at = 0;
-  gint64 quiet_since = 0;
-
   while (!take_error (decoding->pipeline, error)) {
     /* A timeout rather than a blocking pull: an error stops the stream
      * without an end-of-stream, and must be noticed. */
@@ -165,30 +177,14 @@ pull_samples (Decoding *decoding, gint64 deadline, GByteArray *samples, GError *
       g_byte_array_append (samples, map.data, map.size);
       gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
     }
-    if (sample) {
-      quiet_since = 0;
+    if (sample)
       continue;
-    }
     if (gst_app_sink_is_eos (decoding->sink))
       return TRUE;
-    /* Half a second of nothing with the whole duration in hand: done. */
-    if (!quiet_since)
-      quiet_since = g_get_monotonic_time ();
-    else if (g_get_monotonic_time () - quiet_since > G_USEC_PER_SEC / 2 &&
-             whole_duration (decoding, samples, decoding->rate))
+    /* Decoding is over, but no pad was linked (no audio in the file): no
+     * end-of-stream will reach the appsink. */
+    if (g_atomic_int_get (&decoding->drained) && !g_atomic_int_get (&decoding->linked))
       return TRUE;
-    /* Decoding is over, but no pad was linked: no end-of-stream will
-     * reach the appsink. Linked, the end-of-stream can still be lost
-     * (a pad that ends before it had caps): a second of nothing after
-     * decodebin drained is the end too. */
-    if (g_atomic_int_get (&decoding->drained)) {
-      if (!g_atomic_int_get (&decoding->linked))
-        return TRUE;
-      if (!drained_at)
-        drained_at = g_get_monotonic_time ();
-      else if (g_get_monotonic_time () - drained_at > G_USEC_PER_SEC)
-        return TRUE;
-    }
     if (g_get_monotonic_time () >= deadline) {
       g_debug ("decoding given up: linked %d, drained %d, %u bytes so far",
                g_atomic_int_get (&decoding->linked), g_atomic_int_get (&decoding->drained),
@@ -248,33 +244,16 @@ static gboolean
 read_samples (const char *path, guint rate, GByteArray *samples, GError **error)
 {
   gint64 limit = read_limit (path, error);
-  gboolean push = FALSE;
-  gint64 deadline;
 
   if (limit < 0)
     return FALSE;
   /* Pull mode first, as decodebin prefers, then push mode when that gave
    * nothing: wavparse 1.22, pulling, ends a file whose data chunk has an
    * odd size (and its pad byte after it) before the first sample, and
-   * reads it whole when pushed (baresip's ring.wav). Under heavy load a
-   * decoding of such a file has been seen to neither end nor fail: an
-   * attempt that runs out of time is made once more. */
-  for (guint attempt = 0; attempt < 3 && samples->len == 0; attempt++) {
-    g_autoptr(GError) attempt_error = NULL;
-
-    deadline = g_get_monotonic_time () + limit;
-    if (decode (path, rate, push, deadline, samples, &attempt_error)) {
-      if (push)
-        break;        /* both modes said: no audio */
-      push = TRUE;
-      continue;
-    }
-    if (samples->len > 0 ||
-        !g_error_matches (attempt_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) || attempt == 2) {
-      g_propagate_error (error, g_steal_pointer (&attempt_error));
+   * reads it whole when pushed (baresip's ring.wav). */
+  for (guint push = 0; push <= 1 && samples->len == 0; push++) {
+    if (!decode (path, rate, push, g_get_monotonic_time () + limit, samples, error))
       return FALSE;
-    }
-    g_debug ("%s: decoding ran out of time; trying again", path);
   }
   if (samples->len > 0)
     return TRUE;
