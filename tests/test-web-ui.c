@@ -6,9 +6,10 @@
  * creates an agent on the local providers, binds 2000 to it, calls 2000
  * with tb-call while the dashboard shows the call live, finds the call in
  * the log with its transcript and latencies, edits and previews the
- * greeting (a playable WAV), and cannot delete the tool the agent uses
- * (the reason is shown next to it). Screenshots of every page, also at
- * 375 px wide, go to build/tests/web-screenshots/.
+ * greeting (a playable WAV), hangs up a live call, places an outbound
+ * call to sipp answering, and cannot delete the tool the agent uses (the
+ * reason is shown next to it). Screenshots of every page, also at 375 px
+ * wide, go to build/tests/web-screenshots/.
  *
  * Skipped, saying why, only when chromium or node is not installed;
  * playwright-core missing from tests/web/node_modules (tools/setup runs
@@ -43,7 +44,7 @@ static char *
 write_caller (const char *dir)
 {
   g_autofree char *spoken = g_build_filename (dir, "sentence.wav", NULL);
-  g_autofree char *path = g_build_filename (dir, "caller.wav", NULL);
+  g_autofree char *path = g_build_filename (dir, "web-caller.wav", NULL);
   g_autofree gint16 *line = g_new0 (gint16, CALLER_SECONDS * RATE);
   g_autofree gint16 *said = NULL;
   g_autoptr(TbWavWriter) writer = NULL;
@@ -62,6 +63,29 @@ write_caller (const char *dir)
   return g_steal_pointer (&path);
 }
 
+/* The web test agent's dialogue: asked for an appointment, it calls the
+ * webhook tool the browser makes (business hours) and says its reply. */
+static char *
+write_rules (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "web-rules.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  static const char rules[] =
+    "[rules]\n"
+    "fallback-response=Sorry, I did not catch that.\n"
+    "[intent:hours]\n"
+    "keywords=appointment;book\n"
+    "tool=hours\n"
+    "arguments={\"day\": \"Saturday\"}\n"
+    "response=Let me look at the hours.\n"
+    "result-response={result.message}\n"
+    "error-response=The hours are not known.\n";
+
+  g_assert_true (g_file_set_contents (path, rules, -1, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
 static void
 test_browser (void)
 {
@@ -71,7 +95,9 @@ test_browser (void)
                                                   "playwright-core", "package.json", NULL);
   g_autofree char *shots = g_build_filename (TB_BUILD_ROOT, "tests", "web-screenshots", NULL);
   g_autofree char *groups = NULL, *token = NULL, *caller = NULL, *url = NULL, *sip = NULL;
-  g_autofree char *profile = NULL, *out = NULL, *err = NULL;
+  g_autofree char *profile = NULL, *out = NULL, *err = NULL, *rules = NULL, *uas = NULL;
+  g_autoptr(GSubprocess) sipp = NULL;
+  TbTestSipp answering = { .scenario = "uas-answer.xml", .timeout_s = 600 };
   g_autoptr(TbTestPg) pg = NULL;
   TbTestServer s = { 0 };
   int status;
@@ -111,6 +137,11 @@ test_browser (void)
   url = g_strdup_printf ("http://127.0.0.1:%u", s.http_port);
   sip = g_strdup_printf ("127.0.0.1:%u", s.sip_port);
   caller = write_caller (s.dir);
+  rules = write_rules (s.dir);
+  /* The called party of the outbound call placed from the call log. */
+  answering.port = tb_test_free_port ();
+  sipp = tb_test_sipp_start (&s, &answering);
+  uas = g_strdup_printf ("127.0.0.1:%u", answering.port);
   profile = g_build_filename (s.dir, "chromium-profile", NULL);
   tb_test_remove_tree (shots);
   g_assert_cmpint (g_mkdir_with_parents (shots, 0755), ==, 0);
@@ -120,6 +151,8 @@ test_browser (void)
   g_setenv ("TB_SIP", sip, TRUE);
   g_setenv ("TB_CALL", TB_CALL, TRUE);
   g_setenv ("TB_CALLER_WAV", caller, TRUE);
+  g_setenv ("TB_RULES", rules, TRUE);
+  g_setenv ("TB_UAS", uas, TRUE);
   g_setenv ("TB_SCREENSHOTS", shots, TRUE);
   g_setenv ("TB_CHROMIUM", chromium_path (), TRUE);
   g_setenv ("TB_PROFILE", profile, TRUE);
@@ -133,7 +166,12 @@ test_browser (void)
   if (status != 0 || !tb_test_contains (out, "all steps passed")) {
     g_printerr ("ui-test.mjs failed (exit %d):\n%s\n%s\n", status, out, err);
     g_test_fail ();
+  } else {
+    /* sipp answered the outbound call and hung up as scripted. */
+    g_assert_cmpint (tb_test_sipp_wait (&s, sipp), ==, 0);
   }
+  if (sipp)
+    g_subprocess_force_exit (sipp);
   /* Stopped before anything else is asserted: nothing is left running. */
   tb_test_server_stop (&s);
   g_clear_pointer (&pg, tb_test_pg_free);

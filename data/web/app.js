@@ -1,7 +1,9 @@
 // app.js — the admin UI's shell: sign-in, the navigation and a hash router
 // (#/dashboard, #/agents, #/agents/NAME, #/numbers, #/tools, #/calls,
-// #/calls/ID). Each page is a module exporting render(main, params) that
-// may return a function to call when the page is left (timers).
+// #/calls?FILTERS, #/calls/ID). Each page is a module exporting
+// render(main, segments, search) that may return a function to call when
+// the page is left (timers): segments are the path's parts after the page,
+// each decoded once; search is what follows '?', as URLSearchParams.
 
 import { ApiError, api, setToken, setUnauthorizedHandler, signedIn } from './api.js';
 import { announce, clear, field, formAlert, h, input, showErrors } from './dom.js';
@@ -64,7 +66,10 @@ async function route() {
   }
   nav.hidden = false;
   signOut.hidden = false;
-  const [, page = 'dashboard', ...rest] = (location.hash || '#/dashboard').slice(1).split('/');
+  const hash = (location.hash || '#/dashboard').slice(1);
+  const mark = hash.indexOf('?');
+  const search = new URLSearchParams(mark < 0 ? '' : hash.slice(mark + 1));
+  const [, page = 'dashboard', ...rest] = (mark < 0 ? hash : hash.slice(0, mark)).split('/');
   const load = pages[page];
   for (const link of nav.querySelectorAll('a'))
     if (link.getAttribute('href') === `#/${page}`) link.setAttribute('aria-current', 'page');
@@ -80,7 +85,7 @@ async function route() {
   clear(main);
   main.setAttribute('aria-busy', 'true');
   try {
-    leave = await module.render(main, rest.map(decodeURIComponent)) || null;
+    leave = await module.render(main, rest.map(decodeURIComponent), search) || null;
   } catch (error) {
     main.append(h('p.form-alert', { role: 'alert' }, error.message));
   }

@@ -5,8 +5,8 @@
 
 import { enc, get, post, query } from './api.js';
 import {
-  announce, button, callLink, clearErrors, field, formAlert, formatDuration, formatMs, formatTime, h, input,
-  rerender, select, showErrors, table,
+  announce, button, callLink, clear, clearErrors, field, formAlert, formatDuration, formatMs, formatTime, h, input,
+  poll, rerender, select, showErrors, table,
 } from './dom.js';
 
 const PAGE = 20;
@@ -36,7 +36,7 @@ function filterForm(params, agents) {
     event.preventDefault();
     const next = {};
     for (const name of FILTERS) next[name] = controls[name].value.trim();
-    location.hash = `#/calls${query(next) ? `/${query(next).slice(1)}` : ''}`;
+    location.hash = `#/calls${query(next)}`;
   });
   return form;
 }
@@ -76,6 +76,8 @@ function outboundForm(agents, trunks) {
   return form;
 }
 
+export const REFRESH_MS = 2000;
+
 export function hangupButton(call, after) {
   return button('Hang up', async () => {
     await post(`/calls/${enc(call.id)}/hangup`);
@@ -84,21 +86,49 @@ export function hangupButton(call, after) {
   }, { class: 'small danger', 'aria-label': `Hang up call ${call.id.slice(0, 8)}` });
 }
 
+// The calls in progress, each with its hang-up button; @refresh redraws.
+export function activeTable(calls, refresh) {
+  return table('Calls in progress', ['Call', 'Agent', 'Direction', 'From', 'To', 'Started', 'State', ''],
+    calls.map((call) => [
+      callLink(call.id),
+      call.agent ?? '–', call.direction, call.from ?? '–', call.to ?? '–', formatTime(call.started_at),
+      call.answered ? 'answered' : 'ringing',
+      hangupButton(call, refresh),
+    ]), { empty: 'No call in progress.' });
+}
+
+// Calls show in the log when they end: the ones in progress are listed
+// above it, refreshed every REFRESH_MS. Returns the function that stops it.
+function watchActive(slot) {
+  return poll(REFRESH_MS, async (stopped, refresh) => {
+    try {
+      const active = await get('/calls/active');
+      if (!stopped()) clear(slot).append(activeTable(active.calls, refresh));
+    } catch (error) {
+      clear(slot).append(h('p.form-alert', { role: 'alert' }, error.message));
+    }
+  });
+}
+
 async function listView(main, params) {
   const offset = Number.parseInt(params.offset || '0', 10) || 0;
   const filters = {};
   for (const name of FILTERS) filters[name] = params[name];
   const [agents, trunks] = await Promise.all([get('/agents'), get('/trunks')]);
   const filter = filterForm(params, agents.agents);
-  main.append(h('h1', {}, 'Calls'), filter);
+  const activeSlot = h('div');
+  main.append(h('h1', {}, 'Calls'),
+    h('section', { 'aria-labelledby': 'live-title' }, h('h2', { id: 'live-title' }, 'In progress'), activeSlot),
+    h('h2', {}, 'Call log'), filter);
+  const stop = watchActive(activeSlot);
   let page;
   try {
     page = await get(`/calls${query({ ...filters, limit: PAGE, offset })}`);
   } catch (error) {
     showErrors(filter, error);
-    return;
+    return stop;
   }
-  const link = (to) => `#/calls/${query({ ...filters, offset: to }).slice(1)}`;
+  const link = (to) => `#/calls${query({ ...filters, offset: to })}`;
   const last = Math.min(page.total, offset + page.calls.length);
   main.append(
     table('Calls, newest first', ['Call', 'Started', 'Agent', 'Direction', 'From', 'To', 'Duration', 'Turns', 'End'],
@@ -113,6 +143,7 @@ async function listView(main, params) {
       h('span', {}, page.total ? `${offset + 1}–${last} of ${page.total}` : '0 calls'),
       last < page.total ? h('a.button', { href: link(offset + PAGE), rel: 'next' }, 'Older →') : null),
     outboundForm(agents.agents, trunks.trunks));
+  return stop;
 }
 
 function latencies(turn) {
@@ -174,11 +205,10 @@ async function detailView(main, id) {
     h('h2', {}, 'Latencies'), metricsTable(call.metrics));
 }
 
-export async function render(main, [which]) {
+export async function render(main, [which], search) {
   if (which && /^[0-9a-f-]{36}$/i.test(which)) {
     await detailView(main, which);
     return null;
   }
-  await listView(main, Object.fromEntries(new URLSearchParams(which || '')));
-  return null;
+  return listView(main, Object.fromEntries(search));
 }

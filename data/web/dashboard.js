@@ -3,12 +3,11 @@
 // and the latest provider failures, refreshed every 2 s without a reload.
 
 import { get, query } from './api.js';
-import { hangupButton } from './calls.js';
+import { REFRESH_MS, activeTable } from './calls.js';
 import { barChart } from './charts.js';
-import { callLink, clear, field, formatDuration, formatTime, h, select, table } from './dom.js';
+import { callLink, clear, field, formatDuration, formatTime, h, poll, select, table } from './dom.js';
 
 const DAYS = 14;
-const REFRESH_MS = 2000;
 const STAGES = [
   ['stt', 'STT'], ['llm', 'LLM'], ['tts', 'TTS'], ['response', 'Response'],
   ['first_response', 'Greeting'], ['tool', 'Tool'],
@@ -72,16 +71,6 @@ function latencyChart(row) {
   });
 }
 
-function activeTable(calls, refresh) {
-  return table('Calls in progress', ['Call', 'Agent', 'Direction', 'From', 'To', 'Started', 'State', ''],
-    calls.map((call) => [
-      callLink(call.id),
-      call.agent ?? '–', call.direction, call.from ?? '–', call.to ?? '–', formatTime(call.started_at),
-      call.answered ? 'answered' : 'ringing',
-      hangupButton(call, refresh),
-    ]), { empty: 'No call in progress.' });
-}
-
 function errorsTable(errors) {
   return table('Latest provider errors', ['When', 'Provider', 'Kind', 'Call', 'Error'],
     errors.map((error) => [
@@ -131,13 +120,10 @@ export async function render(main) {
     h('section', { 'aria-labelledby': 'active-title' }, h('h2', { id: 'active-title' }, 'Active calls'), activeSlot),
     h('section', { 'aria-labelledby': 'errors-title' }, h('h2', { id: 'errors-title' }, 'Recent provider errors'), errorsSlot));
 
-  let stopped = false;
-  let timer = null;
-  const refresh = async () => {
-    clearTimeout(timer);
+  const stop = poll(REFRESH_MS, async (stopped, refresh) => {
     try {
       const [active, errors] = await Promise.all([get('/calls/active'), get('/providers/errors?limit=10')]);
-      if (stopped) return;
+      if (stopped()) return;
       activeCount.textContent = String(active.calls.length);
       clear(activeSlot).append(activeTable(active.calls, refresh));
       clear(errorsSlot).append(errorsTable(errors.errors));
@@ -145,11 +131,7 @@ export async function render(main) {
     } catch (error) {
       clear(activeSlot).append(h('p.form-alert', { role: 'alert' }, error.message));
     }
-    if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
-  };
-  await refresh();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  });
+  await stop.first;
+  return stop;
 }

@@ -148,6 +148,8 @@ export function formAlert() {
 export function formatMs(ms) {
   if (ms === null || ms === undefined) return '–';
   if (ms >= 10000) return `${(ms / 1000).toFixed(1)} s`;
+  // Stages are logged in whole milliseconds: 0 is anything under one.
+  if (ms < 1) return '< 1 ms';
   return `${Math.round(ms)} ms`;
 }
 
@@ -175,6 +177,29 @@ export function table(caption, headers, rows, { empty = 'Nothing yet.' } = {}) {
       h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell, i) => (i === 0
         ? h('th', { scope: 'row' }, cell)
         : h('td', { 'data-label': headers[i] }, cell))))))));
+}
+
+// Runs @tick now, then @ms after each run ends, until the returned
+// function is called. @tick gets a function saying whether it was, to
+// check after it awaited; it gets a second one that runs it again now.
+export function poll(ms, tick) {
+  let stopped = false;
+  let timer = null;
+  const run = async () => {
+    clearTimeout(timer);
+    try {
+      await tick(() => stopped, run);
+    } finally {
+      if (!stopped) timer = setTimeout(run, ms);
+    }
+  };
+  const first = run();
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+  stop.first = first;
+  return stop;
 }
 
 // The page drawn again from its address (after a change it shows).

@@ -5,6 +5,7 @@
 //   TB_SIP         its SIP address (host:port)   TB_CALL       tb-call
 //   TB_CALLER_WAV  what the caller says          TB_SCREENSHOTS  where to put them
 //   TB_CHROMIUM    the browser                   TB_PROFILE    a new profile directory
+//   TB_RULES       the agent's rules file        TB_UAS        sipp answering one call (host:port)
 // Each step prints "ok - STEP"; the last line is "all steps passed".
 
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const env = process.env;
-for (const name of ['TB_URL', 'TB_TOKEN', 'TB_SIP', 'TB_CALL', 'TB_CALLER_WAV', 'TB_SCREENSHOTS', 'TB_CHROMIUM', 'TB_PROFILE'])
+for (const name of ['TB_URL', 'TB_TOKEN', 'TB_SIP', 'TB_CALL', 'TB_CALLER_WAV', 'TB_SCREENSHOTS', 'TB_CHROMIUM', 'TB_PROFILE',
+  'TB_RULES', 'TB_UAS'])
   if (!env[name]) throw new Error(`${name} is not set`);
 const URL_BASE = env.TB_URL;
 const AGENT = 'webtest';
@@ -87,10 +89,10 @@ async function api(method, path, body) {
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-function placeCall() {
+function placeCall(seconds = 8) {
   return new Promise((resolve, reject) => {
-    execFile(env.TB_CALL, [`sip:2000@${env.TB_SIP}`, '--play', env.TB_CALLER_WAV, '--hangup-after', '8'],
-      { timeout: 30000 }, (error, stdout, stderr) => {
+    execFile(env.TB_CALL, [`sip:2000@${env.TB_SIP}`, '--play', env.TB_CALLER_WAV, '--hangup-after', String(seconds)],
+      { timeout: (seconds + 22) * 1000 }, (error, stdout, stderr) => {
         if (error) reject(new Error(`tb-call: ${error.message}\n${stdout}\n${stderr}`));
         else resolve(JSON.parse(stdout));
       });
@@ -168,6 +170,7 @@ await step('create an agent on the local providers; a value out of range is show
   // The rules dialogue's settings, generated from the keys it declares.
   await page.locator('summary', { hasText: 'Settings of rules' }).click();
   await page.locator('[data-field="llm_options.rules.timezone"]').fill('UTC');
+  await page.locator('[data-field="llm_options.rules.rules-file"]').fill(env.TB_RULES);
   await page.getByLabel('End of turn after silence (ms)', { exact: true }).fill('50');
   await page.getByLabel(new RegExp(`^${TOOL} — `)).check();
   await assertLabelled('agent editor');
@@ -182,6 +185,7 @@ await step('create an agent on the local providers; a value out of range is show
   assert.deepEqual([saved.body.stt, saved.body.tts, saved.body.llm, saved.body.tools],
     [['pocketsphinx'], ['espeak'], ['rules'], [TOOL]]);
   assert.equal(saved.body.llm_options.rules.timezone, 'UTC');
+  assert.equal(saved.body.llm_options.rules['rules-file'], env.TB_RULES);
   await shot('agent');
 });
 
@@ -240,8 +244,89 @@ await step('the call is in the log with its transcript and latencies', async () 
   const agentTurns = await page.locator('.turn.agent').allTextContents();
   assert.ok(agentTurns.some((t) => /web test/.test(t)), `no greeting in ${agentTurns}`);
   assert.ok(agentTurns.some((t) => /response \d+ ms/.test(t)), `no latency in ${agentTurns}`);
-  assert.match(await page.locator('dd.end-reason').textContent(), /\S/);
+  // The rules called the webhook tool: the reply was said, and the
+  // invocation is listed with its arguments and the webhook's answer.
+  assert.ok(agentTurns.some((t) => /closed on Saturday/.test(t)), `the tool's reply was not said: ${agentTurns}`);
+  const invocation = page.locator('section, table').locator('tr', { hasText: TOOL }).first();
+  assert.match(await invocation.textContent(), /"day":"Saturday"/);
+  assert.match(await invocation.textContent(), /ok/);
+  assert.match(await invocation.textContent(), /"weekday":"Saturday"/);
+  assert.match(await page.locator('dd.end-reason').textContent(), /remote-bye/);
   await shot('call');
+});
+
+await step('hang up a live call from the call log', async () => {
+  const call = placeCall(30);
+  let live = null;
+  for (let i = 0; i < 40 && !live; i++) {
+    live = (await api('GET', '/calls/active')).body.calls.find((c) => c.to === '2000');
+    if (!live) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(live, 'the call is not in progress');
+  await go('/calls', 'Calls');
+  const row = page.locator('section[aria-labelledby="live-title"] tr', { hasText: live.id.slice(0, 8) });
+  await row.waitFor();
+  await shot('calls-live');
+  const t0 = Date.now();
+  await row.getByRole('button', { name: `Hang up call ${live.id.slice(0, 8)}` }).click();
+  const result = await call;
+  assert.equal(result.hangup, 'remote', 'tb-call did not hear the hang-up');
+  assert.ok(Date.now() - t0 < 10000, `hung up only after ${Date.now() - t0} ms`);
+  let logged = null;
+  for (let i = 0; i < 40 && !logged; i++) {
+    const got = await api('GET', `/calls/${live.id}`);
+    if (got.status === 200 && !got.body.live) logged = got.body;
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(logged, 'the hung-up call was not logged');
+  await go(`/calls/${live.id}`, 'Call ');
+  assert.equal((await page.locator('dd.end-reason').textContent()).trim(), 'api-hangup');
+});
+
+await step('place an outbound call from the call log; a bad number is shown next to its field', async () => {
+  await go('/calls', 'Calls');
+  const form = page.locator('form', { has: page.locator('h2', { hasText: 'Place a call' }) });
+  await form.getByLabel('To', { exact: true }).fill('not a number');
+  await form.getByLabel('Agent', { exact: true }).selectOption(AGENT);
+  await form.getByRole('button', { name: 'Call' }).click();
+  await form.locator('[data-for="to"] .error').waitFor();
+  assert.match(await form.locator('[data-for="to"] .error').textContent(), /phone number or a sip: URI/);
+  await form.getByLabel('To', { exact: true }).fill(`sip:2000@${env.TB_UAS}`);
+  await form.getByLabel('Ring timeout (s)', { exact: true }).fill('10');
+  await form.getByRole('button', { name: 'Call' }).click();
+  const link = form.locator('a[href^="#/calls/"]');
+  await link.waitFor();
+  await shot('outbound');
+  const id = (await link.getAttribute('href')).slice('#/calls/'.length);
+  // sipp answers, talks for 2 s and hangs up: then the call is in the log.
+  let logged = null;
+  for (let i = 0; i < 60 && !logged; i++) {
+    const got = await api('GET', `/calls/${id}`);
+    if (got.status === 200 && !got.body.live) logged = got.body;
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(logged, 'the outbound call was not logged');
+  await link.click();
+  await page.locator('h1', { hasText: `Call ${id.slice(0, 8)}` }).waitFor();
+  const summary = await page.locator('dl.summary').textContent();
+  assert.match(summary, /outbound/);
+  assert.match(summary, new RegExp(`sip:2000@${env.TB_UAS.replace(/\./g, '\\.')}`));
+  assert.equal((await page.locator('dd.end-reason').textContent()).trim(), 'remote-bye');
+});
+
+await step('the call log filters by direction, and a filter value is read back as it was typed', async () => {
+  await go('/calls', 'Calls');
+  await page.getByLabel('Direction', { exact: true }).selectOption('outbound');
+  await page.getByLabel('Number (from or to)', { exact: true }).fill('a&b=c%41');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('.empty', { hasText: 'No call matches' }).waitFor();
+  assert.equal(await page.getByLabel('Number (from or to)', { exact: true }).inputValue(), 'a&b=c%41');
+  await page.getByLabel('Number (from or to)', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('tr', { hasText: 'outbound' }).first().waitFor();
+  const directions = await page.locator('tbody tr td:nth-child(4)').allTextContents();
+  assert.ok(directions.length >= 1 && directions.every((d) => d === 'outbound'), `directions: ${directions}`);
+  await shot('calls-filtered');
 });
 
 await step('edit the greeting and preview it: a WAV the audio element plays', async () => {
@@ -301,7 +386,8 @@ await step('deleting the tool the agent uses is refused, the reason next to it',
 await step('the dashboard charts the call', async () => {
   await go('/dashboard', 'Dashboard');
   await page.locator('figure.chart svg rect.bar').first().waitFor();
-  assert.match(await page.locator('.stat', { hasText: 'Calls, 14 days' }).textContent(), /1/);
+  // Two calls in, one out.
+  assert.match(await page.locator('.stat', { hasText: 'Calls, 14 days' }).textContent(), /Calls, 14 days\s*3\b/);
   await assertLabelled('dashboard');
   await shot('dashboard');
 });
