@@ -355,6 +355,12 @@ peer_send_time (gpointer data)
   return tb_media_session_get_send_time (((TbCall *) data)->media);
 }
 
+static gint64
+peer_receive_lag_us (gpointer data)
+{
+  return tb_media_session_get_receive_lag_us (((TbCall *) data)->media);
+}
+
 static void
 peer_flush (gpointer data)
 {
@@ -403,7 +409,7 @@ start_conversation (TbCall *call)
 
   call->peer = (TbConversationPeer) {
     call->id, call->from, call->to, peer_line_rate, peer_play, peer_flush, peer_unplayed,
-    peer_send_dtmf, peer_hangup, peer_transfer, peer_send_time,
+    peer_send_dtmf, peer_hangup, peer_transfer, peer_send_time, peer_receive_lag_us,
   };
   call->conversation = tb_conversation_new (call->config, call->agent,
                                             tb_call_manager_get_host (call->manager),

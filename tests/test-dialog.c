@@ -114,28 +114,54 @@ frame (Line *line, gint16 *out, gboolean speech, guint index)
   frame_part (line, out, speech, index, FRAME);
 }
 
+/* After frame @index (heard at its end, (index + 1) * 20 ms): whether the
+ * speech ends before the next frame, as the conversation declares it
+ * (at once, or on a timer); then *@at_us is when, and the end is taken. */
+static gboolean
+ends_by_next_frame (TbVad *vad, guint index, guint endpoint_ms, gint64 *at_us)
+{
+  gint64 heard = (gint64) (index + 1) * 20000;
+  gint64 due = tb_vad_end_due_us (vad, heard, endpoint_ms);
+
+  if (due < 0 || due >= heard + 20000)
+    return FALSE;
+  *at_us = MAX (due, heard);
+  tb_vad_end (vad);
+  return TRUE;
+}
+
 /* Runs @pattern ('s' speech, '.' silence, 'e' a frame whose first 4 ms are
  * speech, 20 ms each) through the detector; returns the events as a
- * string: '^' start, '$' end, at their frame. */
+ * string: '^' start, '$' end, at their frame; *@end_us, when given, is
+ * when the last end was declared (from the first frame's start). */
 static char *
-detect (const char *pattern, double noise, guint endpoint_ms)
+detect_at (const char *pattern, double noise, guint endpoint_ms, gint64 *end_us)
 {
   Line line = { g_rand_new_with_seed (7), noise };
   GString *events = g_string_new (NULL);
   TbVad vad;
   gint16 samples[FRAME];
+  gint64 at = -1;
 
   tb_vad_init (&vad);
   for (guint i = 0; pattern[i]; i++) {
     TbVadEvent event;
 
     frame_part (&line, samples, pattern[i] != '.', i, pattern[i] == 'e' ? FRAME / 5 : FRAME);
-    event = tb_vad_push (&vad, samples, FRAME, endpoint_ms);
+    event = tb_vad_push (&vad, samples, FRAME);
     g_string_append_c (events, event == TB_VAD_SPEECH_START ? '^'
-                               : event == TB_VAD_SPEECH_END ? '$' : ' ');
+                               : ends_by_next_frame (&vad, i, endpoint_ms, &at) ? '$' : ' ');
   }
   g_rand_free (line.rand);
+  if (end_us)
+    *end_us = at;
   return g_string_free (events, FALSE);
+}
+
+static char *
+detect (const char *pattern, double noise, guint endpoint_ms)
+{
+  return detect_at (pattern, noise, endpoint_ms, NULL);
 }
 
 static void
@@ -145,7 +171,8 @@ test_vad_endpointing (void)
    * endpoint: the same turn), 0.4 s more, then silence. */
   const char *pattern = "..................................................ssssssssssssssssssssssssssssss"
                         "...............ssssssssssssssssssss..................................";
-  g_autofree char *events = detect (pattern, 100, 500);
+  gint64 end_us = 0;
+  g_autofree char *events = detect_at (pattern, 100, 500, &end_us);
   const char *start = strchr (events, '^');
   const char *end = strchr (events, '$');
   guint speech_start = strchr (pattern, 's') - pattern;
@@ -157,26 +184,30 @@ test_vad_endpointing (void)
   g_assert_cmpint (start - events, >=, speech_start);
   g_assert_cmpint (start - events, <=, speech_start + 3);
   g_assert_null (strchr (start + 1, '^'));
-  /* Ended 500 ms (25 frames) after the last speech. */
+  /* Ended 500 ms (25 frames) after the last speech, as that frame came. */
   g_assert_cmpint (end - events, ==, last_speech + 25);
+  g_assert_cmpint (end_us, ==, (gint64) (last_speech + 1) * 20000 + 500000);
   g_assert_null (strchr (end + 1, '$'));
 }
 
-/* Speech that ends 4 ms into a frame: the silence is counted from there,
- * and the end declared at the frame nearest to the endpoint: 24 frames
- * after that one (496 ms of silence), not 25 (516 ms). */
+/* Speech that ends 4 ms into a frame: the silence is counted from there
+ * (to 2 ms), and the end declared 500 ms later, between two frames: after
+ * the 24th frame past that one (480 ms of its silence heard), not at the
+ * 25th (516 ms). */
 static void
 test_vad_endpoint_inside_frame (void)
 {
   const char *pattern = "..................................................ssssssssssssssssssssssssssssse"
                         "....................................";
-  g_autofree char *events = detect (pattern, 100, 500);
+  gint64 end_us = 0;
+  g_autofree char *events = detect_at (pattern, 100, 500, &end_us);
   const char *end = strchr (events, '$');
   guint last = strrchr (pattern, 'e') - pattern;
 
   g_assert_nonnull (strchr (events, '^'));
   g_assert_nonnull (end);
   g_assert_cmpint (end - events, ==, last + 24);
+  g_assert_cmpint (end_us, ==, (gint64) last * 20000 + 4000 + 500000);
 }
 
 static void
@@ -199,16 +230,14 @@ test_vad_noise_floor (void)
     TbVad vad;
     gint16 samples[FRAME];
     guint starts = 0, ends = 0;
+    gint64 at;
 
     tb_vad_init (&vad);
     for (guint i = 0; i < 50 * 12; i++) {
-      TbVadEvent event;
-
       line.noise = i < 100 ? 50 : 1500;
       frame (&line, samples, FALSE, i);
-      event = tb_vad_push (&vad, samples, FRAME, 500);
-      starts += event == TB_VAD_SPEECH_START;
-      ends += event == TB_VAD_SPEECH_END;
+      starts += tb_vad_push (&vad, samples, FRAME) == TB_VAD_SPEECH_START;
+      ends += ends_by_next_frame (&vad, i, 500, &at);
     }
     g_assert_cmpuint (starts, <=, 1);
     g_assert_cmpuint (ends, ==, starts);

@@ -98,7 +98,7 @@ line_transfer (gpointer data, const char *target)
 
 static const TbConversationPeer line_peer = {
   "simulated", "simulator", "simulation", NULL, line_play, line_flush, line_unplayed, line_send_dtmf,
-  line_hangup, line_transfer, NULL,
+  line_hangup, line_transfer, NULL, NULL,
 };
 
 /* ---- the clock ----------------------------------------------------------- */

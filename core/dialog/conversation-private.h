@@ -112,6 +112,7 @@ struct _TbConversation {
   GString *pending_caller;     /* caller text of a turn not answered yet */
   gint64 pending_start_us, pending_end_us;
   gint64 vad_speech_start_us, vad_speech_end_us, vad_turn_end_us;
+  gint64 endpoint_silent_since_us;  /* the silence endpoint_timer is for */
   gboolean barged;             /* this speech has interrupted already */
 
   /* History and turns */
@@ -147,6 +148,8 @@ struct _TbConversation {
   GSource *llm_watchdog;       /* the LLM's first token */
   GSource *tts_watchdog;       /* the first audio of a sentence */
   GSource *stt_watchdog;       /* the transcript after the end of turn */
+  GSource *endpoint_timer;     /* the caller's silence reaching the endpoint
+                                * between two frames */
   TbDialogOp *llm_op, *tts_op; /* the requests they watch */
 
   /* What a tool asked of the call, done when the reply has been heard. */
@@ -203,6 +206,8 @@ gint64 tb_dialog_send_time (TbConversation *c);
 
 /* conversation.c: a watchdog on the thread-default context */
 GSource *tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data);
+/* The same, to the microsecond (a one-shot @func, returning G_SOURCE_REMOVE). */
+GSource *tb_dialog_watchdog_us (gint64 us, GSourceFunc func, gpointer data);
 void tb_dialog_watchdog_clear (GSource **source);
 /* The request no longer reaches the conversation; its callbacks, when
  * they come, are ignored. */

@@ -57,6 +57,25 @@ tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data)
   return source;
 }
 
+static gboolean
+timer_dispatch (GSource *source, GSourceFunc func, gpointer data)
+{
+  return func (data);
+}
+
+static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
+
+GSource *
+tb_dialog_watchdog_us (gint64 us, GSourceFunc func, gpointer data)
+{
+  GSource *source = g_source_new (&timer_funcs, sizeof (GSource));
+
+  g_source_set_ready_time (source, g_get_monotonic_time () + us);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
 void
 tb_dialog_watchdog_clear (GSource **source)
 {
@@ -296,14 +315,69 @@ barge_in (TbConversation *c)
   tb_dialog_reply_cancel (c, TRUE);
 }
 
+/* The caller's turn is over: @speech_end_us, when they went silent; @now,
+ * when their silence reached the endpoint. */
+static void
+end_of_speech (TbConversation *c, gint64 speech_end_us, gint64 now)
+{
+  tb_dialog_watchdog_clear (&c->endpoint_timer);
+  tb_vad_end (&c->vad);
+  c->vad_speech_end_us = speech_end_us;
+  c->vad_turn_end_us = now;
+  c->capturing = FALSE;
+  if (c->stt_session) {
+    c->awaiting_final = TRUE;
+    tb_dialog_watchdog_clear (&c->stt_watchdog);
+    c->stt_watchdog = tb_dialog_watchdog (TB_DIALOG_STT_TIMEOUT_MS, on_stt_late, c);
+    ((const TbSttVTable *) c->stt->vtable)->end_of_turn (c->stt_session);
+  }
+}
+
+static gboolean
+on_endpoint (gpointer user_data)
+{
+  TbConversation *c = user_data;
+  gint64 now = tb_dialog_now (c);
+
+  g_clear_pointer (&c->endpoint_timer, g_source_unref);
+  /* A transcript that came since may have made the endpoint longer: then
+   * the next frame decides. The main loop wakes to the millisecond. */
+  if (c->endpoint_silent_since_us + (gint64) endpoint_ms (c) * 1000 <= now + 1000)
+    end_of_speech (c, c->endpoint_silent_since_us, now);
+  return G_SOURCE_REMOVE;
+}
+
+/* The frames come 20 ms at a time: the end of the caller's turn, when
+ * their silence reaches the endpoint, is declared at that moment, on a
+ * timer, when it falls before the next frame, and at once when a frame
+ * shows it passed. @heard_us: when the end of the frame was on the line. */
+static void
+watch_endpoint (TbConversation *c, gint64 heard_us, gint64 now)
+{
+  gint64 due = tb_vad_end_due_us (&c->vad, heard_us, endpoint_ms (c));
+
+  tb_dialog_watchdog_clear (&c->endpoint_timer);
+  if (due < 0)
+    return;
+  if (due <= now) {
+    end_of_speech (c, due - (gint64) endpoint_ms (c) * 1000, now);
+    return;
+  }
+  if (due - now < FRAME_MS * 1000) {
+    c->endpoint_silent_since_us = due - (gint64) endpoint_ms (c) * 1000;
+    c->endpoint_timer = tb_dialog_watchdog_us (due - now, on_endpoint, c);
+  }
+}
+
 void
 tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
 {
-  TbVadEvent event = tb_vad_push (&c->vad, samples, n, endpoint_ms (c));
+  TbVadEvent event = tb_vad_push (&c->vad, samples, n);
   gint64 now = tb_dialog_now (c);
+  gint64 heard = now - (c->peer->receive_lag_us ? c->peer->receive_lag_us (c->peer_data) : 0);
 
   if (event == TB_VAD_SPEECH_START) {
-    c->vad_speech_start_us = now - (gint64) (c->vad.loud_run - 1) * FRAME_MS * 1000;
+    c->vad_speech_start_us = heard - (gint64) c->vad.loud_run * FRAME_MS * 1000;
     c->capturing = TRUE;
     c->barged = FALSE;
     g_array_set_size (c->utterance, 0);
@@ -328,17 +402,7 @@ tb_conversation_frame (TbConversation *c, const gint16 *samples, gsize n)
     barge_in (c);
   }
 
-  if (event == TB_VAD_SPEECH_END) {
-    c->vad_speech_end_us = now - (gint64) tb_vad_silence_ms (&c->vad) * 1000;
-    c->vad_turn_end_us = now;
-    c->capturing = FALSE;
-    if (c->stt_session) {
-      c->awaiting_final = TRUE;
-      tb_dialog_watchdog_clear (&c->stt_watchdog);
-      c->stt_watchdog = tb_dialog_watchdog (TB_DIALOG_STT_TIMEOUT_MS, on_stt_late, c);
-      ((const TbSttVTable *) c->stt->vtable)->end_of_turn (c->stt_session);
-    }
-  }
+  watch_endpoint (c, heard, now);
 }
 
 /* ---- turns --------------------------------------------------------------- */
@@ -524,6 +588,7 @@ tb_conversation_free (TbConversation *c)
   tb_dialog_watchdog_clear (&c->llm_watchdog);
   tb_dialog_watchdog_clear (&c->tts_watchdog);
   tb_dialog_watchdog_clear (&c->stt_watchdog);
+  tb_dialog_watchdog_clear (&c->endpoint_timer);
   /* Requests still in flight end on their own; they no longer see us. */
   for (guint i = 0; i < c->ops->len; i++)
     ((TbDialogOp *) g_ptr_array_index (c->ops, i))->c = NULL;

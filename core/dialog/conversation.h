@@ -42,6 +42,9 @@ typedef struct {
   /* When audio queued now would start going out, on the host's clock;
    * NULL: at once after what is queued. */
   gint64 (*send_time) (gpointer peer);
+  /* How long before a frame is given the end of it was heard on the line,
+   * µs; NULL: 0. */
+  gint64 (*receive_lag_us) (gpointer peer);
 } TbConversationPeer;
 
 /* The request to speak @text in @agent's voice, language and speaking

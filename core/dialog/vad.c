@@ -16,8 +16,9 @@
 #define FLOOR_START_DB -60.0
 #define FLOOR_MIN_DB -80.0
 #define FLOOR_MAX_DB -25.0
-/* A loud frame's silent end is measured in pieces of FRAME_MS / this. */
-#define PIECES 4
+/* A loud frame's silent end is measured in pieces of FRAME_MS / this
+ * (2 ms: 32 samples at 16 kHz, enough for a level). */
+#define PIECES 10
 
 static double
 energy (const gint16 *samples, gsize n_samples)
@@ -101,7 +102,7 @@ tb_vad_silence_ms (const TbVad *vad)
 }
 
 TbVadEvent
-tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms)
+tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples)
 {
   Pieces pieces;
   double db = level_db (pieces_measure (&pieces, samples, n_samples), n_samples);
@@ -136,16 +137,25 @@ tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_
     return TB_VAD_NONE;
   }
 
-  if (loud) {
+  if (loud)
     vad->speech_frames++;
-    return TB_VAD_NONE;
-  }
-  /* Decided as each frame comes: at the one whose end is nearest. */
-  if (tb_vad_silence_ms (vad) + FRAME_MS / 2 >= endpoint_ms) {
-    vad->in_speech = FALSE;
-    return TB_VAD_SPEECH_END;
-  }
   return TB_VAD_NONE;
+}
+
+gint64
+tb_vad_end_due_us (const TbVad *vad, gint64 heard_us, guint endpoint_ms)
+{
+  guint silence_ms = tb_vad_silence_ms (vad);
+
+  if (!vad->in_speech || silence_ms == 0)
+    return -1;
+  return heard_us + ((gint64) endpoint_ms - silence_ms) * 1000;
+}
+
+void
+tb_vad_end (TbVad *vad)
+{
+  vad->in_speech = FALSE;
 }
 
 /* Words after which a caller has not finished ("at ten and", "I want to"). */

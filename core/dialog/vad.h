@@ -9,8 +9,6 @@ G_BEGIN_DECLS
 typedef enum {
   TB_VAD_NONE,
   TB_VAD_SPEECH_START,   /* speech began (at the first loud frame of a run) */
-  TB_VAD_SPEECH_END,     /* speech then @endpoint_ms of silence (to the
-                          * nearest frame)                                */
 } TbVadEvent;
 
 typedef struct {
@@ -35,17 +33,22 @@ typedef struct {
 #define TB_VAD_MIN_SPEECH_DB -50.0
 
 void tb_vad_init (TbVad *vad);
-/* One frame (any length, 20 ms expected). @endpoint_ms: silence after
- * speech that ends it. */
-TbVadEvent tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples, guint endpoint_ms);
+/* One frame (any length, 20 ms expected). The end of speech is decided by
+ * the caller of this, with tb_vad_end_due_us() and tb_vad_end(). */
+TbVadEvent tb_vad_push (TbVad *vad, const gint16 *samples, gsize n_samples);
+/* In speech that has gone silent: when its silence reaches @endpoint_ms,
+ * given @heard_us, when the end of the last frame was heard (any clock,
+ * µs). -1 in speech that is not silent, or out of speech. */
+gint64 tb_vad_end_due_us (const TbVad *vad, gint64 heard_us, guint endpoint_ms);
+/* The speech is over: the next is looked for. */
+void tb_vad_end (TbVad *vad);
 /* The silence that ends a turn: @base_ms, stretched (to at most twice it,
  * 800 ms more) while the transcript so far looks unfinished: it ends in a
  * comma or a word such as "and", "at", "the", "um". */
 guint tb_vad_endpoint_ms (guint base_ms, const char *partial);
 
 /* The silence since the speech, ms: the quiet frames since the last loud
- * one and the silent end of that one. The end of speech is declared at the
- * frame where this is nearest to the endpoint. */
+ * one and the silent end of that one (to 2 ms). */
 guint tb_vad_silence_ms (const TbVad *vad);
 /* Level of @samples in dBFS (-100 for silence). */
 double tb_vad_level_db (const gint16 *samples, gsize n_samples);

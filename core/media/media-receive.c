@@ -124,8 +124,10 @@ receive_audio (TbMediaSession *session, const TbRtpPacket *packet)
                      codec->bytes_per_20ms;
     gsize got = session->decoded.len - before;
 
-    if (got > 0 && got < expected)
+    if (got > 0 && got < expected) {
       tb_media_bytes_insert_zeros (&session->decoded, before, (expected - got) & ~(gsize) 1);
+      session->decoder_lag = (expected - got) / sizeof (gint16);
+    }
     session->decoder_primed = got > 0;
   }
   deliver_frames (session);

@@ -81,6 +81,8 @@ struct _TbMediaSession {
   TbDtmfReceiver dtmf_in;
   TbMediaBytes decoded;        /* samples not yet delivered as a frame */
   gboolean decoder_primed;     /* the decoder chain's delay is made up for */
+  guint decoder_lag;           /* samples of each packet the decoder holds
+                                * back till the next (a resampler's delay) */
   guint8 datagram[2048];
 
   /* Sending. */

@@ -327,6 +327,7 @@ tb_media_session_update (TbMediaSession *session, const TbMediaParams *params, G
     tb_media_chain_free (session->encoder);
     session->decoder = g_steal_pointer (&decoder);
     session->decoder_primed = FALSE;
+    session->decoder_lag = 0;
     session->encoder = g_steal_pointer (&encoder);
     session->codec = params->codec;
     /* Samples decoded but not yet delivered stay: they are at the frame
@@ -393,6 +394,13 @@ tb_media_session_get_send_time (TbMediaSession *session)
   /* A partial frame goes out padded: what comes after it, in the next. */
   frames = (session->queue.len + frame_bytes - 1) / frame_bytes;
   return tb_media_send_next_time (session) + (gint64) frames * TB_MEDIA_FRAME_MS * 1000;
+}
+
+gint64
+tb_media_session_get_receive_lag_us (TbMediaSession *session)
+{
+  g_return_val_if_fail (session, 0);
+  return (gint64) session->decoder_lag * G_USEC_PER_SEC / session->frame_rate;
 }
 
 guint

@@ -117,6 +117,10 @@ gboolean tb_media_session_send_dtmf (TbMediaSession *session, const char *digits
  * next packet's time, after what is queued already. */
 gint64 tb_media_session_get_send_time (TbMediaSession *session);
 
+/* How long before a frame is given its end was heard: the part of each
+ * packet the decoder holds back till the next (a resampler's delay). */
+gint64 tb_media_session_get_receive_lag_us (TbMediaSession *session);
+
 guint tb_media_session_get_local_port (TbMediaSession *session);
 void tb_media_session_get_stats (TbMediaSession *session, TbMediaStats *stats);
 

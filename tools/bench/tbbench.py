@@ -178,7 +178,7 @@ class Stack:
     """tb-fake-cloud and the daemon on config(), in @work."""
 
     def __init__(self, build_dir, work, endpointing_ms=700, rtp_ports=None, max_calls=1000,
-                 verbose=False):
+                 verbose=False, fake_batch_us=0):
         self.build_dir = build_dir
         self.daemon_exe = os.path.join(build_dir, "core", "talkingbits")
         self.tb_call = os.path.join(build_dir, "tools", "tb-call")
@@ -188,8 +188,9 @@ class Stack:
                 sys.exit(f"bench: {exe} is missing: build first (tools/setup)")
         self.work = work
         self.fake = self.daemon = None
-        self.fake = subprocess.Popen([fake_exe, "--api-key", KEY], stdout=subprocess.PIPE,
-                                     text=True)
+        self.fake = subprocess.Popen([fake_exe, "--api-key", KEY,
+                                      f"--batch-us={fake_batch_us}"],
+                                     stdout=subprocess.PIPE, text=True)
         line = self.fake.stdout.readline().strip()
         if not line.startswith("listening on "):
             sys.exit(f"bench: tb-fake-cloud said {line!r}")
