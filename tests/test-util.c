@@ -180,7 +180,13 @@ tb_test_wait_for_text (const char *path, const char *needle)
 guint
 tb_test_free_port (void)
 {
-  for (int attempt = 0; attempt < 50; attempt++) {
+  /* A port is free once its probe sockets close: the kernel can hand it
+   * out again at once, so the ports given out before are skipped (two
+   * picked in a row once came out the same, and the daemon called itself). */
+  static GHashTable *given;
+  G_LOCK_DEFINE_STATIC (given);
+
+  for (int attempt = 0; attempt < 200; attempt++) {
     g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
                                            G_SOCKET_PROTOCOL_UDP, NULL);
     g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
@@ -196,8 +202,17 @@ tb_test_free_port (void)
     bound = g_socket_get_local_address (udp, NULL);
     port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
     same = g_inet_socket_address_new (lo, port);
-    if (g_socket_bind (tcp, same, FALSE, NULL))
-      return port;
+    if (!g_socket_bind (tcp, same, FALSE, NULL))
+      continue;
+    G_LOCK (given);
+    if (!given)
+      given = g_hash_table_new (NULL, NULL);
+    if (!g_hash_table_add (given, GUINT_TO_POINTER (port))) {
+      G_UNLOCK (given);
+      continue;
+    }
+    G_UNLOCK (given);
+    return port;
   }
   g_error ("no free port on 127.0.0.1");
 }
