@@ -204,9 +204,9 @@ gint64 tb_dialog_send_time (TbConversation *c);
 #define TB_DIALOG_TTS_TIMEOUT_MS 5000
 #define TB_DIALOG_STT_TIMEOUT_MS 4000
 
-/* conversation.c: a watchdog on the thread-default context */
+/* conversation.c: a one-shot timer on the thread-default context, after
+ * @ms or @us (@func returns G_SOURCE_REMOVE). */
 GSource *tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data);
-/* The same, to the microsecond (a one-shot @func, returning G_SOURCE_REMOVE). */
 GSource *tb_dialog_watchdog_us (gint64 us, GSourceFunc func, gpointer data);
 void tb_dialog_watchdog_clear (GSource **source);
 /* The request no longer reaches the conversation; its callbacks, when

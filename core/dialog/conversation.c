@@ -47,16 +47,6 @@ tb_dialog_op_detach (TbDialogOp *op)
   op->c = NULL;
 }
 
-GSource *
-tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
-}
-
 static gboolean
 timer_dispatch (GSource *source, GSourceFunc func, gpointer data)
 {
@@ -74,6 +64,12 @@ tb_dialog_watchdog_us (gint64 us, GSourceFunc func, gpointer data)
   g_source_set_callback (source, func, data, NULL);
   g_source_attach (source, g_main_context_get_thread_default ());
   return source;
+}
+
+GSource *
+tb_dialog_watchdog (guint ms, GSourceFunc func, gpointer data)
+{
+  return tb_dialog_watchdog_us ((gint64) ms * 1000, func, data);
 }
 
 void
@@ -354,17 +350,19 @@ on_endpoint (gpointer user_data)
 static void
 watch_endpoint (TbConversation *c, gint64 heard_us, gint64 now)
 {
-  gint64 due = tb_vad_end_due_us (&c->vad, heard_us, endpoint_ms (c));
+  guint endpoint;
+  gint64 due;
 
   tb_dialog_watchdog_clear (&c->endpoint_timer);
-  if (due < 0)
+  /* Only in speech that went silent (the endpoint reads the transcript). */
+  if (!c->vad.in_speech || tb_vad_silence_ms (&c->vad) == 0)
     return;
-  if (due <= now) {
-    end_of_speech (c, due - (gint64) endpoint_ms (c) * 1000, now);
-    return;
-  }
-  if (due - now < FRAME_MS * 1000) {
-    c->endpoint_silent_since_us = due - (gint64) endpoint_ms (c) * 1000;
+  endpoint = endpoint_ms (c);
+  due = tb_vad_end_due_us (&c->vad, heard_us, endpoint);
+  if (due <= now)
+    end_of_speech (c, due - (gint64) endpoint * 1000, now);
+  else if (due - now < FRAME_MS * 1000) {
+    c->endpoint_silent_since_us = due - (gint64) endpoint * 1000;
     c->endpoint_timer = tb_dialog_watchdog_us (due - now, on_endpoint, c);
   }
 }

@@ -136,7 +136,7 @@ async function listView(main, params) {
         callLink(call.id),
         formatTime(call.started_at), call.agent ?? '–', call.direction, call.from ?? '–', call.to ?? '–',
         formatDuration(call.duration_ms), String(call.turns),
-        call.live ? [h('span.badge.live', {}, 'live'), ' ', hangupButton(call, rerender)] : call.end_reason ?? '–',
+        call.live ? h('span.badge.live', {}, 'live') : call.end_reason ?? '–',
       ]), { empty: 'No call matches.' }),
     h('nav.pager', { 'aria-label': 'Pages' },
       offset > 0 ? h('a.button', { href: link(Math.max(0, offset - PAGE)), rel: 'prev' }, '← Newer') : null,
