@@ -67,6 +67,7 @@ typedef struct {
   guint drained;
   gboolean free_in_frame;   /* frees its session from the frame callback */
   const TbMediaParams *update_in_frame;  /* ... or updates it, once */
+  gint64 arrival_us, lag_us;  /* the last frame's, as the session says */
 } Peer;
 
 static void
@@ -75,6 +76,8 @@ on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
   Peer *peer = user_data;
 
   peer->frames++;
+  peer->arrival_us = tb_media_session_get_arrival_us (peer->session);
+  peer->lag_us = tb_media_session_get_receive_lag_us (peer->session);
   if (n_samples != peer->frame_rate / 50)
     peer->bad_frames++;
   g_array_append_vals (peer->samples, samples, n_samples);
@@ -512,6 +515,49 @@ test_stray_sender (void)
   run_until (&b.n_digits, 1, 3000);
   g_assert_cmpstr (b.digits->str, ==, "7");
   peer_clear (&a);
+  peer_clear (&b);
+}
+
+/* A frame's time is when its packet reached the socket, not when a busy
+ * worker got round to reading it: packets sent while the worker sleeps
+ * keep their arrival times. */
+static void
+test_arrival_stamps (void)
+{
+  Peer b;
+  Params pb;
+  guint port;
+  g_autoptr(GSocket) sender = loopback_socket (&port);
+  g_autoptr(GSocketAddress) to = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 datagram[TB_RTP_HEADER_SIZE + 160];
+  gint64 sent_us = 0;
+
+  peer_init (&b, 8000);
+  params_init (&pb, tb_codec_get (TB_CODEC_PCMU), 8000, port, "b");
+  peer_start (&b, &pb.params);
+  params_clear (&pb);
+  to = g_inet_socket_address_new_from_string ("127.0.0.1", b.port);
+  memset (datagram + TB_RTP_HEADER_SIZE, 0xff, 160);   /* µ-law silence */
+  for (guint i = 0; i < 5; i++) {
+    TbRtpPacket header = { .payload_type = 0, .seq = 100 + i, .timestamp = 8000 + 160 * i,
+                           .ssrc = 77 };
+
+    tb_rtp_write_header (datagram, &header);
+    g_socket_send_to (sender, to, (const char *) datagram, sizeof datagram, NULL, &error);
+    g_assert_no_error (error);
+    sent_us = g_get_monotonic_time ();
+    g_usleep (20000);
+  }
+  /* The worker is busy for another 60 ms. */
+  g_usleep (60000);
+  run_until (&b.frames, 5, 2000);
+  g_assert_cmpuint (b.frames, ==, 5);
+  /* The last packet arrived as it was sent, 80 ms before it was read. */
+  g_assert_cmpint (b.arrival_us, <=, sent_us);
+  g_assert_cmpint (b.arrival_us, >, sent_us - 5000);
+  g_assert_cmpint (b.lag_us, >=, 75000);
+  g_assert_cmpuint (stats_of (&b).packets_received, ==, 5);
   peer_clear (&b);
 }
 
@@ -1092,6 +1138,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/media/tone/PCMU-8k", &pcmu_8k, test_tone);
   g_test_add_data_func ("/media/tone/G722-8k", &g722_8k, test_tone);
   g_test_add_func ("/media/pacing", test_pacing);
+  g_test_add_func ("/media/arrival-stamps", test_arrival_stamps);
   g_test_add_data_func ("/media/flush/PCMU", &pcmu, test_flush);
   g_test_add_data_func ("/media/flush/G722", &g722, test_flush);
   g_test_add_func ("/media/dtmf", test_dtmf);

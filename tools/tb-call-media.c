@@ -98,13 +98,15 @@ fill_silence (TbSoftphoneMedia *media, gint64 due, gsize n_samples)
   }
 }
 
-/* A frame heard (a packet's worth): it ends now on the call's timeline,
- * and it arrived now. */
+/* A frame heard (a packet's worth): it ends on the call's timeline when
+ * its packet arrived (the kernel's stamp: not when this thread got round
+ * to reading it, which on a loaded machine is later). */
 static void
 on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
 {
   TbSoftphoneMedia *media = user_data;
-  gint64 elapsed_us = g_get_monotonic_time () - media->answered_us;
+  gint64 elapsed_us = (media->session ? tb_media_session_get_arrival_us (media->session)
+                                      : g_get_monotonic_time ()) - media->answered_us;
   gint64 due = elapsed_us * TB_SOFTPHONE_RATE / G_USEC_PER_SEC - (gint64) n_samples;
 
   if (due > (gint64) (media->heard->len + LATE_FRAMES * n_samples))

@@ -198,7 +198,7 @@ receive_datagram (TbMediaSession *session, const guint8 *data, gsize size,
 
   /* Every codec here has an 8000 Hz RTP clock (G.722's too, RFC 3551). */
   if (packet.payload_type == session->payload_type)
-    tb_interarrival_add (&session->arrivals, g_get_monotonic_time (), packet.seq,
+    tb_interarrival_add (&session->arrivals, session->arrived_us, packet.seq,
                          packet.timestamp, 8000);
 
   switch (tb_reorder_push (session->reorder, &packet)) {
@@ -214,20 +214,61 @@ receive_datagram (TbMediaSession *session, const guint8 *data, gsize size,
   }
 }
 
+void
+tb_media_receive_stamp_arrivals (TbMediaSession *session)
+{
+  int on = 1;
+
+  if (setsockopt (session->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0)
+    g_debug ("media: fd %d: no arrival stamps: %s", session->fd, g_strerror (errno));
+}
+
+/* When the datagram of @msg reached the socket, on the monotonic clock:
+ * its kernel stamp is on the real-time clock, which read @real_us when the
+ * monotonic one read @mono_us. Without a stamp, or with one the real-time
+ * clock's steps make absurd, @mono_us. */
+static gint64
+arrival_us (struct msghdr *msg, gint64 mono_us, gint64 real_us)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (msg); c; c = CMSG_NXTHDR (msg, c)) {
+    struct timespec stamp;
+    gint64 age_us;
+
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+      continue;
+    memcpy (&stamp, CMSG_DATA (c), sizeof stamp);
+    age_us = real_us - ((gint64) stamp.tv_sec * G_USEC_PER_SEC + stamp.tv_nsec / 1000);
+    return age_us >= 0 && age_us < G_USEC_PER_SEC ? mono_us - age_us : mono_us;
+  }
+  return mono_us;
+}
+
 /* The socket is readable: what it holds, up to MAX_PACKETS_PER_WAKEUP. */
 void
 tb_media_receive_readable (gpointer user_data)
 {
   TbMediaSession *session = user_data;
+  /* One reading of both clocks: their difference is what converts the
+   * stamps, however long the packets take to handle. */
+  gint64 mono_us = g_get_monotonic_time ();
+  gint64 real_us = g_get_real_time ();
 
   tb_media_session_enter (session);
   for (guint i = 0; i < MAX_PACKETS_PER_WAKEUP && !session->freed; i++) {
-    /* recvfrom() rather than g_socket_receive(): "nothing more to read" is the
-     * normal end of every wake-up and should not allocate a GError. */
+    /* recvmsg() rather than g_socket_receive_message(): "nothing more to
+     * read" is the normal end of every wake-up and should not allocate a
+     * GError. */
     struct sockaddr_storage from;
-    socklen_t from_len = sizeof from;
-    gssize size = recvfrom (session->fd, session->datagram, sizeof session->datagram,
-                            MSG_DONTWAIT, (struct sockaddr *) &from, &from_len);
+    struct iovec iov = { session->datagram, sizeof session->datagram };
+    union {
+      char buf[CMSG_SPACE (sizeof (struct timespec))];
+      struct cmsghdr align;
+    } control;
+    struct msghdr msg = {
+      .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+      .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+    };
+    gssize size = recvmsg (session->fd, &msg, MSG_DONTWAIT);
 
     if (size < 0) {
       if (errno == EINTR)
@@ -236,7 +277,8 @@ tb_media_receive_readable (gpointer user_data)
         g_debug ("media %s: receive: %s", session->name, g_strerror (errno));
       break;
     }
-    receive_datagram (session, session->datagram, size, &from, from_len);
+    session->arrived_us = arrival_us (&msg, mono_us, real_us);
+    receive_datagram (session, session->datagram, size, &from, msg.msg_namelen);
   }
   tb_media_session_leave (session);
 }

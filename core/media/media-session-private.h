@@ -84,6 +84,8 @@ struct _TbMediaSession {
   guint decoder_lag;           /* samples of each packet the decoder holds
                                 * back till the next (a resampler's delay) */
   guint8 datagram[2048];
+  gint64 arrived_us;           /* the packet being received reached the
+                                * socket (the kernel's stamp, monotonic) */
 
   /* Sending. */
   guint32 ssrc;
@@ -119,6 +121,8 @@ gboolean tb_media_session_leave (TbMediaSession *session);
 /* Media-receive.c: the decoder chain, and reading the socket. */
 TbMediaChain *tb_media_receive_chain_new (TbMediaSession *session, const TbCodec *codec,
                                           GError **error);
+/* Asks the kernel to stamp each datagram's arrival. */
+void tb_media_receive_stamp_arrivals (TbMediaSession *session);
 void tb_media_receive_readable (gpointer session);
 void tb_media_receive_check_timeout (TbMediaSession *session, gint64 now_us);
 

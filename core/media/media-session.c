@@ -245,6 +245,7 @@ tb_media_session_new (GSocket *socket, GMainContext *context, const TbMediaParam
   session->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   session->socket = g_object_ref (socket);
   session->fd = g_socket_get_fd (socket);
+  tb_media_receive_stamp_arrivals (session);
   local = g_socket_get_local_address (socket, NULL);
   if (G_IS_INET_SOCKET_ADDRESS (local))
     session->local_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
@@ -400,7 +401,15 @@ gint64
 tb_media_session_get_receive_lag_us (TbMediaSession *session)
 {
   g_return_val_if_fail (session, 0);
-  return (gint64) session->decoder_lag * G_USEC_PER_SEC / session->frame_rate;
+  return MAX (g_get_monotonic_time () - session->arrived_us, 0) +
+         (gint64) session->decoder_lag * G_USEC_PER_SEC / session->frame_rate;
+}
+
+gint64
+tb_media_session_get_arrival_us (TbMediaSession *session)
+{
+  g_return_val_if_fail (session, 0);
+  return session->arrived_us;
 }
 
 guint

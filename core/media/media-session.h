@@ -117,9 +117,15 @@ gboolean tb_media_session_send_dtmf (TbMediaSession *session, const char *digits
  * next packet's time, after what is queued already. */
 gint64 tb_media_session_get_send_time (TbMediaSession *session);
 
-/* How long before a frame is given its end was heard: the part of each
- * packet the decoder holds back till the next (a resampler's delay). */
+/* Inside the frame callback: how long before now the frame's end was
+ * heard. The packet waited that long in the socket (a busy thread reads
+ * it late), and the decoder holds back part of each packet till the next
+ * (a resampler's delay). */
 gint64 tb_media_session_get_receive_lag_us (TbMediaSession *session);
+/* Inside the frame callback: when the packet that completed the frame
+ * reached the socket (the monotonic clock; the time it was read when the
+ * kernel gave no stamp). */
+gint64 tb_media_session_get_arrival_us (TbMediaSession *session);
 
 guint tb_media_session_get_local_port (TbMediaSession *session);
 void tb_media_session_get_stats (TbMediaSession *session, TbMediaStats *stats);

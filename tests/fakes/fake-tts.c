@@ -123,6 +123,9 @@ chunk_size (Answer *answer, guint index)
   }
 }
 
+/* The next chunk, or with chunk_ms 0 every chunk left at once (a server
+ * with the whole answer ready writes it in one go); a faulty answer goes
+ * a chunk at a time, so that a cut comes after what was written. */
 static gboolean
 answer_next (gpointer data)
 {
@@ -131,28 +134,30 @@ answer_next (gpointer data)
   gsize total = g_bytes_get_size (answer->body), size;
 
   answer->timer = 0;
-  if (answer->faulty && answer->knobs.drop_after >= 0 &&
-      answer->sent == (guint) answer->knobs.drop_after) {
-    answer_cut (answer);
-    return G_SOURCE_REMOVE;
-  }
-  if (answer->end_in_sample_at >= 0 && answer->sent == (guint) answer->end_in_sample_at) {
-    /* A stray byte when the audio so far is whole samples. */
-    if (answer->offset % 2 == 0)
-      soup_message_body_append (body, SOUP_MEMORY_STATIC, "\x7f", 1);
-    answer->offset = total;
-  }
-  if (answer->offset >= total) {
-    answer->completed = TRUE;
-    soup_message_body_complete (body);
-  } else {
-    size = MIN (chunk_size (answer, answer->sent), total - answer->offset);
-    soup_message_body_append (body, SOUP_MEMORY_COPY,
-                              (const char *) g_bytes_get_data (answer->body, NULL) + answer->offset,
-                              size);
-    answer->offset += size;
-    answer->sent++;
-  }
+  do {
+    if (answer->faulty && answer->knobs.drop_after >= 0 &&
+        answer->sent == (guint) answer->knobs.drop_after) {
+      answer_cut (answer);
+      return G_SOURCE_REMOVE;
+    }
+    if (answer->end_in_sample_at >= 0 && answer->sent == (guint) answer->end_in_sample_at) {
+      /* A stray byte when the audio so far is whole samples. */
+      if (answer->offset % 2 == 0)
+        soup_message_body_append (body, SOUP_MEMORY_STATIC, "\x7f", 1);
+      answer->offset = total;
+    }
+    if (answer->offset >= total) {
+      answer->completed = TRUE;
+      soup_message_body_complete (body);
+    } else {
+      size = MIN (chunk_size (answer, answer->sent), total - answer->offset);
+      soup_message_body_append (body, SOUP_MEMORY_COPY,
+                                (const char *) g_bytes_get_data (answer->body, NULL) +
+                                answer->offset, size);
+      answer->offset += size;
+      answer->sent++;
+    }
+  } while (answer->knobs.chunk_ms == 0 && !answer->faulty && !answer->completed);
   soup_server_message_unpause (answer->msg);
   return G_SOURCE_REMOVE;
 }
@@ -177,6 +182,10 @@ answer_headers (gpointer data)
   } else {
     soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
     soup_message_headers_replace (headers, "Content-Type", answer->content_type);
+    /* The first audio goes with the status line (a cut at once still
+     * waits for the headers to be out). */
+    if (!(answer->faulty && answer->knobs.drop_after == 0))
+      return answer_next (answer);
   }
   soup_server_message_unpause (answer->msg);
   return G_SOURCE_REMOVE;

@@ -212,30 +212,39 @@ on_wrote_chunk (SoupServerMessage *msg, gpointer data)
   maybe_drop (stream);
 }
 
+/* The next event, or with chunk_ms 0 every event left at once: a server
+ * with the whole answer ready writes it in one go, not an event per pass
+ * of its loop. */
 static gboolean
 send_next (gpointer data)
 {
   TbFakeStream *stream = data;
   SoupMessageBody *body = soup_server_message_get_response_body (stream->msg);
+  guint appended = 0;
 
   stream->source = 0;
-  if (stream->fault && stream->knobs.drop_after >= 0 &&
-      stream->next >= (guint) stream->knobs.drop_after) {
-    stream->dropping = TRUE;
-    maybe_drop (stream);
-    return G_SOURCE_REMOVE;
-  }
-  if (stream->next == stream->chunks->len) {
-    soup_message_body_complete (body);
-    soup_server_message_unpause (stream->msg);
-    return G_SOURCE_REMOVE;
-  }
-  if (stream->fault && stream->knobs.malformed_at == (int) stream->next)
-    soup_message_body_append (body, SOUP_MEMORY_STATIC, stream->klass->malformed,
-                              strlen (stream->klass->malformed));
-  else
-    soup_message_body_append_bytes (body, g_ptr_array_index (stream->chunks, stream->next));
-  stream->next++;
+  do {
+    if (stream->fault && stream->knobs.drop_after >= 0 &&
+        stream->next >= (guint) stream->knobs.drop_after) {
+      stream->dropping = TRUE;
+      if (appended)
+        soup_server_message_unpause (stream->msg);
+      maybe_drop (stream);
+      return G_SOURCE_REMOVE;
+    }
+    if (stream->next == stream->chunks->len) {
+      soup_message_body_complete (body);
+      soup_server_message_unpause (stream->msg);
+      return G_SOURCE_REMOVE;
+    }
+    if (stream->fault && stream->knobs.malformed_at == (int) stream->next)
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, stream->klass->malformed,
+                                strlen (stream->klass->malformed));
+    else
+      soup_message_body_append_bytes (body, g_ptr_array_index (stream->chunks, stream->next));
+    stream->next++;
+    appended++;
+  } while (stream->knobs.chunk_ms == 0);
   soup_server_message_unpause (stream->msg);
   stream->source = tb_fake_after (stream->knobs.chunk_ms, send_next, stream);
   return G_SOURCE_REMOVE;

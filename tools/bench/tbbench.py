@@ -128,11 +128,11 @@ def machine():
     return f"{platform.node()}: {cpus} CPUs {model}".strip()
 
 
-def config(dir_, sip_port, http_port, fake_url, build_dir, endpointing_ms, rtp_ports,
+def config(dir_, sip_port, http_port, fake_url, stt_url, build_dir, endpointing_ms, rtp_ports,
            max_calls=1000):
-    """The daemon's config: agent "bench" on 5000 with Deepgram, OpenAI,
-    ElevenLabs and a webhook tool, all pointed at the fake."""
-    ws = "ws" + fake_url[len("http"):]
+    """The daemon's config: agent "bench" on 5000 with Deepgram (the fake at
+    @stt_url), OpenAI, ElevenLabs and a webhook tool (the fake at @fake_url)."""
+    ws = "ws" + stt_url[len("http"):]
     text = f"""[talkingbits]
 plugin-path={os.path.join(build_dir, 'plugins')}
 [sip]
@@ -187,19 +187,20 @@ class Stack:
             if not os.access(exe, os.X_OK):
                 sys.exit(f"bench: {exe} is missing: build first (tools/setup)")
         self.work = work
-        self.fake = self.daemon = None
-        self.fake = subprocess.Popen([fake_exe, "--api-key", KEY,
-                                      f"--batch-us={fake_batch_us}"],
-                                     stdout=subprocess.PIPE, text=True)
-        line = self.fake.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            sys.exit(f"bench: tb-fake-cloud said {line!r}")
-        self.fake_url = line[len("listening on "):]
+        self.fakes = []
+        self.daemon = None
+        # Two fakes, as the providers are separate services: Deepgram's
+        # stream per call in one (waking up at most every @fake_batch_us),
+        # the dialogue's requests in the other, whose few connections need
+        # no batching, so that the LLM's and the voice's timers are not held
+        # up by a pass over hundreds of sockets that are not theirs.
+        self.fake_url = self._start_fake(fake_exe, 0)
+        self.stt_url = self._start_fake(fake_exe, fake_batch_us)
         self.sip_port, self.http_port = free_udp_tcp_port(), free_port()
         if rtp_ports is None:
             first = 30000 + (self.sip_port % 1000) * 20
             rtp_ports = f"{first}-{first + 19}"
-        conf = config(work, self.sip_port, self.http_port, self.fake_url, build_dir,
+        conf = config(work, self.sip_port, self.http_port, self.fake_url, self.stt_url, build_dir,
                       endpointing_ms, rtp_ports, max_calls)
         self.log_path = os.path.join(work, "daemon.log")
         env = dict(os.environ, **{KEY_ENV: KEY, "TALKINGBITS_PLUGIN_PATH": ""})
@@ -211,23 +212,35 @@ class Stack:
                                            cwd=work)
         wait_for(self.log_path, " ready (pid ", 1, 30)
 
+    def _start_fake(self, exe, batch_us):
+        fake = subprocess.Popen([exe, "--api-key", KEY, f"--batch-us={batch_us}"],
+                                stdout=subprocess.PIPE, text=True)
+        self.fakes.append(fake)
+        line = fake.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            sys.exit(f"bench: tb-fake-cloud said {line!r}")
+        return line[len("listening on "):]
+
+    def _url(self, route):
+        return self.stt_url if route == "stt-deepgram" else self.fake_url
+
     def knobs(self, **ms):
         """Provider latencies: stt, llm, tts, webhook (ms)."""
-        control(self.fake_url, "/_fake/knobs", {"route": "llm", "first_byte_ms": ms["llm"]})
-        control(self.fake_url, "/_fake/knobs", {"route": "tts-elevenlabs",
-                                                "first_byte_ms": ms["tts"]})
-        control(self.fake_url, "/_fake/knobs", {"route": "stt-deepgram", "chunk_ms": ms["stt"]})
-        control(self.fake_url, "/_fake/knobs", {"route": "webhook",
-                                                "first_byte_ms": ms["webhook"]})
+        for route, knobs in (("llm", {"first_byte_ms": ms["llm"]}),
+                             ("tts-elevenlabs", {"first_byte_ms": ms["tts"]}),
+                             ("stt-deepgram", {"chunk_ms": ms["stt"]}),
+                             ("webhook", {"first_byte_ms": ms["webhook"]})):
+            control(self._url(route), "/_fake/knobs", dict(route=route, **knobs))
 
     def script(self, route, items):
-        control(self.fake_url, "/_fake/script", {"route": route, "items": items})
+        control(self._url(route), "/_fake/script", {"route": route, "items": items})
 
     def reset(self):
-        control(self.fake_url, "/_fake/reset", {})
+        for url in (self.fake_url, self.stt_url):
+            control(url, "/_fake/reset", {})
 
     def violations(self):
-        return fake_log(self.fake_url)["violations"]
+        return fake_log(self.fake_url)["violations"] + fake_log(self.stt_url)["violations"]
 
     def call_records(self, count, timeout_s=60):
         """The JSON of the first @count end-of-call lines of the log."""
@@ -241,6 +254,6 @@ class Stack:
                 self.daemon.wait(10)
             except subprocess.TimeoutExpired:
                 self.daemon.kill()
-        if self.fake:
-            self.fake.kill()
-            self.fake.wait()
+        for fake in self.fakes:
+            fake.kill()
+            fake.wait()
