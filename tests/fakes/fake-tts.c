@@ -123,15 +123,19 @@ chunk_size (Answer *answer, guint index)
   }
 }
 
-/* The next chunk, or with chunk_ms 0 every chunk left at once (a server
- * with the whole answer ready writes it in one go); a faulty answer goes
- * a chunk at a time, so that a cut comes after what was written. */
+/* The next chunk, or with chunk_ms 0 every chunk left at once, the rest
+ * after the first in one (a server with the whole answer ready writes it
+ * in one go); an answer to be cut or spoilt goes a chunk at a time, so
+ * that the fault comes where the knobs say, after what was written. */
 static gboolean
 answer_next (gpointer data)
 {
   Answer *answer = data;
   SoupMessageBody *body = soup_server_message_get_response_body (answer->msg);
   gsize total = g_bytes_get_size (answer->body), size;
+  gboolean at_once = answer->knobs.chunk_ms == 0 &&
+                     !(answer->faulty && answer->knobs.drop_after >= 0) &&
+                     answer->end_in_sample_at < 0;
 
   answer->timer = 0;
   do {
@@ -150,14 +154,16 @@ answer_next (gpointer data)
       answer->completed = TRUE;
       soup_message_body_complete (body);
     } else {
-      size = MIN (chunk_size (answer, answer->sent), total - answer->offset);
+      size = at_once && answer->sent > 0
+             ? total - answer->offset
+             : MIN (chunk_size (answer, answer->sent), total - answer->offset);
       soup_message_body_append (body, SOUP_MEMORY_COPY,
                                 (const char *) g_bytes_get_data (answer->body, NULL) +
                                 answer->offset, size);
       answer->offset += size;
       answer->sent++;
     }
-  } while (answer->knobs.chunk_ms == 0 && !answer->faulty && !answer->completed);
+  } while (at_once && !answer->completed);
   soup_server_message_unpause (answer->msg);
   return G_SOURCE_REMOVE;
 }

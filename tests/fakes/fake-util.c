@@ -214,7 +214,8 @@ on_wrote_chunk (SoupServerMessage *msg, gpointer data)
 
 /* The next event, or with chunk_ms 0 every event left at once: a server
  * with the whole answer ready writes it in one go, not an event per pass
- * of its loop. */
+ * of its loop (one to be cut or spoilt an event at a time, so that the
+ * fault comes where the knobs say). */
 static gboolean
 send_next (gpointer data)
 {
@@ -223,6 +224,22 @@ send_next (gpointer data)
   guint appended = 0;
 
   stream->source = 0;
+  if (stream->knobs.chunk_ms == 0 &&
+      !(stream->fault && (stream->knobs.drop_after >= 0 || stream->knobs.malformed_at >= 0)) &&
+      stream->next < stream->chunks->len) {
+    /* All at once, in one write. */
+    g_autoptr(GByteArray) all = g_byte_array_new ();
+
+    for (; stream->next < stream->chunks->len; stream->next++) {
+      gsize len;
+      const guint8 *bytes = g_bytes_get_data (g_ptr_array_index (stream->chunks, stream->next),
+                                              &len);
+
+      g_byte_array_append (all, bytes, len);
+    }
+    soup_message_body_append (body, SOUP_MEMORY_COPY, all->data, all->len);
+    appended++;
+  }
   do {
     if (stream->fault && stream->knobs.drop_after >= 0 &&
         stream->next >= (guint) stream->knobs.drop_after) {
