@@ -561,6 +561,40 @@ test_arrival_stamps (void)
   peer_clear (&b);
 }
 
+static guint
+open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir))
+    n++;
+  return n;
+}
+
+/* A session's end frees all it had: its pipeline (whose bus holds two
+ * sockets) too, whatever messages the pipeline posted. */
+static void
+test_nothing_left (void)
+{
+  guint before;
+
+  /* The first session sets up what lives for the process (the reactor's
+   * epoll set while sessions live, GStreamer's own). */
+  for (guint round = 0; round < 2; round++) {
+    Peer a, b;
+
+    before = open_fds ();
+    pair_start (&a, &b, tb_codec_get (TB_CODEC_PCMU), 16000);
+    run_for (100);
+    g_assert_cmpuint (a.frames, >, 0);
+    peer_clear (&a);
+    peer_clear (&b);
+    g_assert_cmpuint (open_fds (), ==, before);
+  }
+}
+
 static void
 test_garbage (void)
 {
@@ -1139,6 +1173,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/media/tone/G722-8k", &g722_8k, test_tone);
   g_test_add_func ("/media/pacing", test_pacing);
   g_test_add_func ("/media/arrival-stamps", test_arrival_stamps);
+  g_test_add_func ("/media/nothing-left", test_nothing_left);
   g_test_add_data_func ("/media/flush/PCMU", &pcmu, test_flush);
   g_test_add_data_func ("/media/flush/G722", &g722, test_flush);
   g_test_add_func ("/media/dtmf", test_dtmf);

@@ -93,7 +93,10 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   g_autofree char *debug = NULL;
 
   /* Nobody pops this bus: log what matters and let the rest go, so that
-   * messages do not pile up for the length of the call. */
+   * messages do not pile up for the length of the call. A sync handler
+   * that drops a message unrefs it: each holds its source, and a message
+   * left holding the pipeline kept the whole call's pipeline (its bus's
+   * two sockets and every element) alive after the call. */
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
     gst_message_parse_error (message, &error, &debug);
     g_warning ("media %s: %s: %s (%s)", name, GST_MESSAGE_SRC_NAME (message),
@@ -102,6 +105,7 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
     gst_message_parse_warning (message, &error, &debug);
     g_message ("media %s: %s: %s", name, GST_MESSAGE_SRC_NAME (message), error->message);
   }
+  gst_message_unref (message);
   return GST_BUS_DROP;
 }
 
