@@ -105,8 +105,7 @@ static void
 on_frame (const gint16 *samples, gsize n_samples, gpointer user_data)
 {
   TbSoftphoneMedia *media = user_data;
-  gint64 elapsed_us = (media->session ? tb_media_session_get_arrival_us (media->session)
-                                      : g_get_monotonic_time ()) - media->answered_us;
+  gint64 elapsed_us = tb_media_session_get_arrival_us (media->session) - media->answered_us;
   gint64 due = elapsed_us * TB_SOFTPHONE_RATE / G_USEC_PER_SEC - (gint64) n_samples;
 
   if (due > (gint64) (media->heard->len + LATE_FRAMES * n_samples))

@@ -49,6 +49,12 @@ tb_fake_route_take_fault (TbFakeRoute *route)
   return TRUE;
 }
 
+gboolean
+tb_fake_knobs_at_once (const TbFakeKnobs *knobs, gboolean fault)
+{
+  return knobs->chunk_ms == 0 && !(fault && (knobs->drop_after >= 0 || knobs->malformed_at >= 0));
+}
+
 JsonNode *
 tb_fake_route_next_item (TbFakeRoute *route)
 {

@@ -123,47 +123,40 @@ chunk_size (Answer *answer, guint index)
   }
 }
 
-/* The next chunk, or with chunk_ms 0 every chunk left at once, the rest
- * after the first in one (a server with the whole answer ready writes it
- * in one go); an answer to be cut or spoilt goes a chunk at a time, so
- * that the fault comes where the knobs say, after what was written. */
+/* The next chunk, or every one left in one (tb_fake_knobs_at_once). */
 static gboolean
 answer_next (gpointer data)
 {
   Answer *answer = data;
   SoupMessageBody *body = soup_server_message_get_response_body (answer->msg);
   gsize total = g_bytes_get_size (answer->body), size;
-  gboolean at_once = answer->knobs.chunk_ms == 0 &&
-                     !(answer->faulty && answer->knobs.drop_after >= 0) &&
-                     answer->end_in_sample_at < 0;
 
   answer->timer = 0;
-  do {
-    if (answer->faulty && answer->knobs.drop_after >= 0 &&
-        answer->sent == (guint) answer->knobs.drop_after) {
-      answer_cut (answer);
-      return G_SOURCE_REMOVE;
-    }
-    if (answer->end_in_sample_at >= 0 && answer->sent == (guint) answer->end_in_sample_at) {
-      /* A stray byte when the audio so far is whole samples. */
-      if (answer->offset % 2 == 0)
-        soup_message_body_append (body, SOUP_MEMORY_STATIC, "\x7f", 1);
-      answer->offset = total;
-    }
-    if (answer->offset >= total) {
-      answer->completed = TRUE;
-      soup_message_body_complete (body);
-    } else {
-      size = at_once && answer->sent > 0
-             ? total - answer->offset
-             : MIN (chunk_size (answer, answer->sent), total - answer->offset);
-      soup_message_body_append (body, SOUP_MEMORY_COPY,
-                                (const char *) g_bytes_get_data (answer->body, NULL) +
-                                answer->offset, size);
-      answer->offset += size;
-      answer->sent++;
-    }
-  } while (at_once && !answer->completed);
+  if (answer->faulty && answer->knobs.drop_after >= 0 &&
+      answer->sent == (guint) answer->knobs.drop_after) {
+    answer_cut (answer);
+    return G_SOURCE_REMOVE;
+  }
+  if (answer->end_in_sample_at >= 0 && answer->sent == (guint) answer->end_in_sample_at) {
+    /* A stray byte when the audio so far is whole samples. */
+    if (answer->offset % 2 == 0)
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, "\x7f", 1);
+    answer->offset = total;
+  }
+  if (answer->offset < total) {
+    size = tb_fake_knobs_at_once (&answer->knobs, answer->faulty)
+           ? total - answer->offset
+           : MIN (chunk_size (answer, answer->sent), total - answer->offset);
+    soup_message_body_append (body, SOUP_MEMORY_COPY,
+                              (const char *) g_bytes_get_data (answer->body, NULL) + answer->offset,
+                              size);
+    answer->offset += size;
+    answer->sent++;
+  }
+  if (answer->offset >= total) {
+    answer->completed = TRUE;
+    soup_message_body_complete (body);
+  }
   soup_server_message_unpause (answer->msg);
   return G_SOURCE_REMOVE;
 }

@@ -212,56 +212,52 @@ on_wrote_chunk (SoupServerMessage *msg, gpointer data)
   maybe_drop (stream);
 }
 
-/* The next event, or with chunk_ms 0 every event left at once: a server
- * with the whole answer ready writes it in one go, not an event per pass
- * of its loop (one to be cut or spoilt an event at a time, so that the
- * fault comes where the knobs say). */
+/* Every event in one write (tb_fake_knobs_at_once). */
+static void
+send_all (TbFakeStream *stream, SoupMessageBody *body)
+{
+  g_autoptr(GByteArray) all = g_byte_array_new ();
+
+  for (; stream->next < stream->chunks->len; stream->next++) {
+    gsize len;
+    const guint8 *bytes = g_bytes_get_data (g_ptr_array_index (stream->chunks, stream->next),
+                                            &len);
+
+    g_byte_array_append (all, bytes, len);
+  }
+  soup_message_body_append (body, SOUP_MEMORY_COPY, all->data, all->len);
+  soup_message_body_complete (body);
+  soup_server_message_unpause (stream->msg);
+}
+
 static gboolean
 send_next (gpointer data)
 {
   TbFakeStream *stream = data;
   SoupMessageBody *body = soup_server_message_get_response_body (stream->msg);
-  guint appended = 0;
 
   stream->source = 0;
-  if (stream->knobs.chunk_ms == 0 &&
-      !(stream->fault && (stream->knobs.drop_after >= 0 || stream->knobs.malformed_at >= 0)) &&
-      stream->next < stream->chunks->len) {
-    /* All at once, in one write. */
-    g_autoptr(GByteArray) all = g_byte_array_new ();
-
-    for (; stream->next < stream->chunks->len; stream->next++) {
-      gsize len;
-      const guint8 *bytes = g_bytes_get_data (g_ptr_array_index (stream->chunks, stream->next),
-                                              &len);
-
-      g_byte_array_append (all, bytes, len);
-    }
-    soup_message_body_append (body, SOUP_MEMORY_COPY, all->data, all->len);
-    appended++;
+  if (tb_fake_knobs_at_once (&stream->knobs, stream->fault)) {
+    send_all (stream, body);
+    return G_SOURCE_REMOVE;
   }
-  do {
-    if (stream->fault && stream->knobs.drop_after >= 0 &&
-        stream->next >= (guint) stream->knobs.drop_after) {
-      stream->dropping = TRUE;
-      if (appended)
-        soup_server_message_unpause (stream->msg);
-      maybe_drop (stream);
-      return G_SOURCE_REMOVE;
-    }
-    if (stream->next == stream->chunks->len) {
-      soup_message_body_complete (body);
-      soup_server_message_unpause (stream->msg);
-      return G_SOURCE_REMOVE;
-    }
-    if (stream->fault && stream->knobs.malformed_at == (int) stream->next)
-      soup_message_body_append (body, SOUP_MEMORY_STATIC, stream->klass->malformed,
-                                strlen (stream->klass->malformed));
-    else
-      soup_message_body_append_bytes (body, g_ptr_array_index (stream->chunks, stream->next));
-    stream->next++;
-    appended++;
-  } while (stream->knobs.chunk_ms == 0);
+  if (stream->fault && stream->knobs.drop_after >= 0 &&
+      stream->next >= (guint) stream->knobs.drop_after) {
+    stream->dropping = TRUE;
+    maybe_drop (stream);
+    return G_SOURCE_REMOVE;
+  }
+  if (stream->next == stream->chunks->len) {
+    soup_message_body_complete (body);
+    soup_server_message_unpause (stream->msg);
+    return G_SOURCE_REMOVE;
+  }
+  if (stream->fault && stream->knobs.malformed_at == (int) stream->next)
+    soup_message_body_append (body, SOUP_MEMORY_STATIC, stream->klass->malformed,
+                              strlen (stream->klass->malformed));
+  else
+    soup_message_body_append_bytes (body, g_ptr_array_index (stream->chunks, stream->next));
+  stream->next++;
   soup_server_message_unpause (stream->msg);
   stream->source = tb_fake_after (stream->knobs.chunk_ms, send_next, stream);
   return G_SOURCE_REMOVE;

@@ -54,6 +54,12 @@ TbFakeRoute *tb_fake_route (const char *name);
  * delays (first_byte_ms, chunk_ms) apply to every request. */
 gboolean tb_fake_route_take_fault (TbFakeRoute *route);
 
+/* Whether a streamed answer goes out whole, in one write: no time asked
+ * between its chunks, and none of them to be cut or spoilt (@fault: the
+ * request gets the faults), as a server with the whole answer ready
+ * writes it, not a chunk per pass of its loop. */
+gboolean tb_fake_knobs_at_once (const TbFakeKnobs *knobs, gboolean fault);
+
 /* The next script item (borrowed), or NULL when the script is used up or
  * there is none. */
 JsonNode *tb_fake_route_next_item (TbFakeRoute *route);
