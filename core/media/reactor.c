@@ -43,12 +43,6 @@ static GHashTable *reactors;   /* GMainContext -> TbMediaReactor */
 
 /* ---- ticks ---------------------------------------------------------------- */
 
-static void
-arm (TbMediaReactor *reactor)
-{
-  g_source_set_ready_time (&reactor->source, reactor->tickers == 0 ? -1 : reactor->next_due);
-}
-
 /* Runs @member's ticks due by @now: those overdue are made up, up to
  * TB_MEDIA_REACTOR_MAX_CATCH_UP; beyond that the missed ones are skipped.
  * Each tick's due is past before its function runs, so that a member
@@ -151,6 +145,38 @@ collect (TbMediaReactor *reactor)
   reactor->have_removed = FALSE;
 }
 
+/* The next tick's time goes to GLib from prepare(), not as a ready time:
+ * in GLib 2.74 every change of a source's ready time writes to its
+ * context's eventfd, and a reactor's changes with each dispatch, so every
+ * dispatch cost a needless wake-up and a whole iteration more. */
+static gboolean
+reactor_prepare (GSource *source, gint *timeout)
+{
+  TbMediaReactor *reactor = (TbMediaReactor *) source;
+  gint64 now;
+
+  if (reactor->tickers == 0 || reactor->next_due == G_MAXINT64) {
+    *timeout = -1;
+    return FALSE;
+  }
+  now = g_source_get_time (source);
+  if (now >= reactor->next_due) {
+    *timeout = 0;
+    return TRUE;
+  }
+  *timeout = (gint) MIN ((reactor->next_due - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+reactor_check (GSource *source)
+{
+  TbMediaReactor *reactor = (TbMediaReactor *) source;
+
+  return (g_source_query_unix_fd (source, reactor->epoll_tag) & G_IO_IN) ||
+         (reactor->tickers > 0 && g_source_get_time (source) >= reactor->next_due);
+}
+
 static gboolean
 reactor_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
@@ -168,8 +194,6 @@ reactor_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     reactor->next_due = G_MAXINT64;
   if (--reactor->dispatching == 0 && reactor->have_removed)
     collect (reactor);
-  if (!g_source_is_destroyed (source))
-    arm (reactor);
   return G_SOURCE_CONTINUE;
 }
 
@@ -186,6 +210,8 @@ reactor_finalize (GSource *source)
 }
 
 static GSourceFuncs reactor_funcs = {
+  .prepare = reactor_prepare,
+  .check = reactor_check,
   .dispatch = reactor_dispatch,
   .finalize = reactor_finalize,
 };
@@ -219,7 +245,6 @@ reactor_new (GMainContext *context, GError **error)
    * iterates the context. */
   g_source_set_can_recurse (source, TRUE);
   reactor->epoll_tag = g_source_add_unix_fd (source, epoll_fd, G_IO_IN);
-  arm (reactor);
   g_source_attach (source, context);
   return reactor;
 }
@@ -291,10 +316,8 @@ tb_media_reactor_add (TbMediaReactor *reactor, int fd, TbMediaReadableFunc reada
   }
   member->index = reactor->members->len;
   g_ptr_array_add (reactor->members, member);
-  if (tick && member->due < reactor->next_due) {
+  if (tick && member->due < reactor->next_due)
     reactor->next_due = member->due;
-    arm (reactor);
-  }
   return member;
 }
 
@@ -358,11 +381,8 @@ tb_media_reactor_schedule (TbMediaReactor *reactor, TbMediaMember *member, gint6
   member->rescheduled = TRUE;
   /* Later than before: the wake-up already armed finds nothing due and
    * looks again. */
-  if (due < reactor->next_due) {
+  if (due < reactor->next_due)
     reactor->next_due = due;
-    if (!reactor->dispatching)
-      arm (reactor);
-  }
 }
 
 gint64
