@@ -21,6 +21,32 @@ KEY = "sk-bench-0123456789abcdef"
 KEY_ENV = "TB_BENCH_CLOUD_KEY"
 RATE = 16000
 
+# The niceness the server under test runs at, and the fakes that stand for
+# the cloud providers (not on a production machine at all): a telephony
+# server is given priority over the rest of its machine (systemd's Nice=,
+# as Asterisk's and FreeSWITCH's high-priority options do), so that a
+# burst of the load generator's work does not hold up its 20 ms sends. The
+# load generator (sipp) and the probe call run at 0.
+SERVER_NICE = -10
+
+
+def add_nice_option(parser):
+    parser.add_argument("--nice", type=int, default=SERVER_NICE,
+                        help="niceness of the server and the fakes (needs root or "
+                             "CAP_SYS_NICE below 0; 0: as the load generator)")
+
+
+def niced(argv, nice):
+    """@argv run at @nice (coreutils nice runs it anyway, at 0, when not
+    permitted: nice_of() tells what it got)."""
+    return ["nice", "-n", str(nice)] + argv if nice else argv
+
+
+def nice_of(pid):
+    """The niceness process @pid runs at."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[16])
+
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -178,7 +204,7 @@ class Stack:
     """tb-fake-cloud and the daemon on config(), in @work."""
 
     def __init__(self, build_dir, work, endpointing_ms=700, rtp_ports=None, max_calls=1000,
-                 verbose=False, fake_batch_us=0):
+                 verbose=False, fake_batch_us=0, nice=0):
         self.build_dir = build_dir
         self.daemon_exe = os.path.join(build_dir, "core", "talkingbits")
         self.tb_call = os.path.join(build_dir, "tools", "tb-call")
@@ -189,6 +215,7 @@ class Stack:
         self.work = work
         self.fakes = []
         self.daemon = None
+        self.nice = nice
         # Two fakes, as the providers are separate services: Deepgram's
         # stream per call in one (waking up at most every @fake_batch_us),
         # the dialogue's requests in the other, whose few connections need
@@ -208,13 +235,15 @@ class Stack:
             # As in production: notices and above, unless debugging the
             # bench itself (every module's debug messages cost CPU).
             argv = [self.daemon_exe] + (["-v"] if verbose else []) + ["--config", conf]
-            self.daemon = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                           cwd=work)
+            self.daemon = subprocess.Popen(niced(argv, nice), stdout=log,
+                                           stderr=subprocess.STDOUT, env=env, cwd=work)
         wait_for(self.log_path, " ready (pid ", 1, 30)
+        # What it got: nice says why when it could not.
+        self.nice = nice_of(self.daemon.pid)
 
     def _start_fake(self, exe, batch_us):
-        fake = subprocess.Popen([exe, "--api-key", KEY, f"--batch-us={batch_us}"],
-                                stdout=subprocess.PIPE, text=True)
+        fake = subprocess.Popen(niced([exe, "--api-key", KEY, f"--batch-us={batch_us}"],
+                                      self.nice), stdout=subprocess.PIPE, text=True)
         self.fakes.append(fake)
         line = fake.stdout.readline().strip()
         if not line.startswith("listening on "):
