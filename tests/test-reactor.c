@@ -26,6 +26,8 @@ typedef struct {
   TbMediaMember **remove_other;
   gboolean remove_self_and_unref;
   gint64 sleep_us;             /* each tick moves the next this far */
+  guint cap;                   /* packets read per call at most; 0: all */
+  gint64 first_read;           /* when the first packet was read */
 } Member;
 
 static gboolean
@@ -41,16 +43,23 @@ on_tick (guint skipped, gpointer user_data)
   return TRUE;
 }
 
-static void
+static gboolean
 on_readable (gpointer user_data)
 {
   Member *m = user_data;
   char buffer[64];
 
   m->reads++;
-  while (recv (m->fd, buffer, sizeof buffer, MSG_DONTWAIT) >= 0)
-    m->packets++;
-  g_assert_true (errno == EAGAIN || errno == EWOULDBLOCK);
+  for (guint n = 0; !m->cap || n < m->cap; n++) {
+    if (recv (m->fd, buffer, sizeof buffer, MSG_DONTWAIT) < 0) {
+      g_assert_true (errno == EAGAIN || errno == EWOULDBLOCK);
+      break;
+    }
+    if (m->packets++ == 0)
+      m->first_read = g_get_monotonic_time ();
+    if (m->cap && n + 1 == m->cap)
+      return TRUE;
+  }
   if (m->remove_other && *m->remove_other) {
     tb_media_reactor_remove (m->reactor, *m->remove_other);
     *m->remove_other = NULL;
@@ -60,6 +69,7 @@ on_readable (gpointer user_data)
     m->member = NULL;
     g_clear_pointer (&m->reactor, tb_media_reactor_unref);
   }
+  return FALSE;
 }
 
 /* A bound UDP socket on loopback and its port. */
@@ -231,6 +241,64 @@ test_sockets (void)
   close (sender);
 }
 
+/* Reads are batched: after a read the sockets wait for the window's end,
+ * so a stream of packets is read a few at a time; a quiet reactor reads a
+ * packet when it comes; a member that stops short is read again at once. */
+static void
+test_read_window (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+  Member a = { 0 };
+  guint16 port, port_sender;
+  int sender = udp_socket (&port_sender);
+  gint64 sent, end;
+
+  a.fd = udp_socket (&port);
+  a.reactor = tb_media_reactor_ref_for (context, &error);
+  a.member = tb_media_reactor_add (a.reactor, a.fd, on_readable, NULL, &a, &error);
+  g_assert_no_error (error);
+
+  /* Quiet: read at once. */
+  sent = g_get_monotonic_time ();
+  send_to (sender, port, 1);
+  while (a.packets == 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpint (a.first_read - sent, <, TB_MEDIA_REACTOR_READ_US / 2);
+  iterate_for (context, 3 * TB_MEDIA_REACTOR_READ_US);
+
+  /* A packet every millisecond for 200 ms: a read per window, not per
+   * packet, and nothing left behind. */
+  a.reads = a.packets = 0;
+  end = g_get_monotonic_time () + 200000;
+  for (guint sent_n = 1; g_get_monotonic_time () < end; sent_n++) {
+    send_to (sender, port, 1);
+    iterate_for (context, 1000);
+  }
+  iterate_for (context, 3 * TB_MEDIA_REACTOR_READ_US);
+  g_assert_cmpuint (a.packets, >=, 100);
+  g_assert_cmpuint (a.reads, <=, 200000 / TB_MEDIA_REACTOR_READ_US + 5);
+  g_assert_cmpuint (a.reads, >=, 200000 / TB_MEDIA_REACTOR_READ_US / 2);
+
+  /* Stopping short: the rest is read at once, not a window later. */
+  a.cap = 2;
+  a.packets = 0;
+  send_to (sender, port, 1);
+  while (a.packets == 0)
+    g_main_context_iteration (context, TRUE);
+  send_to (sender, port, 10);
+  sent = g_get_monotonic_time ();
+  while (a.packets < 11 && g_get_monotonic_time () - sent < 1000000)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpuint (a.packets, ==, 11);
+  g_assert_cmpint (g_get_monotonic_time () - sent, <, 2 * TB_MEDIA_REACTOR_READ_US);
+
+  tb_media_reactor_remove (a.reactor, a.member);
+  tb_media_reactor_unref (a.reactor);
+  close (a.fd);
+  close (sender);
+}
+
 static void
 test_bad_fd (void)
 {
@@ -316,6 +384,7 @@ main (int argc, char **argv)
   g_test_add_func ("/reactor/ticks", test_ticks);
   g_test_add_func ("/reactor/schedule", test_schedule);
   g_test_add_func ("/reactor/sockets", test_sockets);
+  g_test_add_func ("/reactor/read-window", test_read_window);
   g_test_add_func ("/reactor/bad-fd", test_bad_fd);
   return g_test_run ();
 }

@@ -243,8 +243,9 @@ arrival_us (struct msghdr *msg, gint64 mono_us, gint64 real_us)
   return mono_us;
 }
 
-/* The socket is readable: what it holds, up to MAX_PACKETS_PER_WAKEUP. */
-void
+/* The socket is readable: what it holds, up to MAX_PACKETS_PER_WAKEUP;
+ * TRUE when it stopped there. */
+gboolean
 tb_media_receive_readable (gpointer user_data)
 {
   TbMediaSession *session = user_data;
@@ -252,9 +253,10 @@ tb_media_receive_readable (gpointer user_data)
    * stamps, however long the packets take to handle. */
   gint64 mono_us = g_get_monotonic_time ();
   gint64 real_us = g_get_real_time ();
+  guint i;
 
   tb_media_session_enter (session);
-  for (guint i = 0; i < MAX_PACKETS_PER_WAKEUP && !session->freed; i++) {
+  for (i = 0; i < MAX_PACKETS_PER_WAKEUP && !session->freed; i++) {
     /* recvmsg() rather than g_socket_receive_message(): "nothing more to
      * read" is the normal end of every wake-up and should not allocate a
      * GError. */
@@ -280,7 +282,7 @@ tb_media_receive_readable (gpointer user_data)
     session->arrived_us = arrival_us (&msg, mono_us, real_us);
     receive_datagram (session, session->datagram, size, &from, msg.msg_namelen);
   }
-  tb_media_session_leave (session);
+  return tb_media_session_leave (session) && i == MAX_PACKETS_PER_WAKEUP;
 }
 
 void

@@ -123,7 +123,7 @@ TbMediaChain *tb_media_receive_chain_new (TbMediaSession *session, const TbCodec
                                           GError **error);
 /* Asks the kernel to stamp each datagram's arrival. */
 void tb_media_receive_stamp_arrivals (TbMediaSession *session);
-void tb_media_receive_readable (gpointer session);
+gboolean tb_media_receive_readable (gpointer session);
 void tb_media_receive_check_timeout (TbMediaSession *session, gint64 now_us);
 
 /* Media-send.c: the encoder chain, and a packet every tick. */

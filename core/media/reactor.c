@@ -28,14 +28,17 @@ struct _TbMediaMember {
 struct _TbMediaReactor {
   GSource source;
   GMainContext *context;       /* the key in the table, not a reference */
-  int epoll_fd;
-  gpointer epoll_tag;
+  int epoll_fd;                /* the members' sockets */
+  int outer_fd;                /* what GLib polls: epoll_fd while watching */
+  gpointer outer_tag;
   guint refs;                  /* under the table's lock */
   GPtrArray *members;          /* of TbMediaMember, owned */
   guint tickers;               /* members with a tick function */
   guint dispatching;
   gboolean have_removed;       /* members removed during a dispatch */
   gint64 next_due;             /* no member's tick is due before this */
+  gboolean watching;           /* the epoll fd is in the context's poll */
+  gint64 read_due;             /* not watching: the sockets are read then */
 };
 
 G_LOCK_DEFINE_STATIC (reactors);
@@ -91,8 +94,10 @@ dispatch_ticks (TbMediaReactor *reactor, gint64 now)
 
 /* ---- sockets -------------------------------------------------------------- */
 
-static void
-dispatch_readable (TbMediaReactor *reactor)
+/* Hands the readable sockets to their members; how many there were, and
+ * in @more whether one may hold more. */
+static int
+dispatch_readable (TbMediaReactor *reactor, gboolean *more)
 {
   struct epoll_event events[MAX_EVENTS];
   int n;
@@ -102,16 +107,55 @@ dispatch_readable (TbMediaReactor *reactor)
   while (n < 0 && errno == EINTR);
   if (n < 0) {
     g_warning ("media: epoll_wait: %s", g_strerror (errno));
-    return;
+    return 0;
   }
   for (int i = 0; i < n; i++) {
     TbMediaMember *member = events[i].data.ptr;
 
     /* Removed by an earlier one in this batch: still allocated until the
      * dispatch ends, and skipped. */
-    if (!member->removed && member->readable)
-      member->readable (member->user_data);
+    if (!member->removed && member->readable && member->readable (member->user_data))
+      *more = TRUE;
   }
+  *more |= n == MAX_EVENTS;
+  return n;
+}
+
+/* The members' epoll set in or out of what the context polls. Not by
+ * changing the events GLib polls for: GLib 2.74 wakes the context for
+ * every such change (an eventfd write and an iteration more). The set sits
+ * in a second one, the fd GLib polls, only while watched. */
+static void
+watch (TbMediaReactor *reactor, gboolean watching)
+{
+  struct epoll_event event = { .events = EPOLLIN };
+
+  if (reactor->watching == watching)
+    return;
+  if (epoll_ctl (reactor->outer_fd, watching ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, reactor->epoll_fd,
+                 &event) < 0) {
+    /* Left as it was: read at every window's end instead (watching
+     * fails), or at every wake-up (unwatching fails). */
+    g_warning ("media: %s the sockets' epoll set: %s", watching ? "watching" : "unwatching",
+               g_strerror (errno));
+    return;
+  }
+  reactor->watching = watching;
+}
+
+/* Reads what the sockets hold, and opens the next window: closed to the
+ * poll when there was something (ending at once when some was left to
+ * read), open when there was nothing. */
+static void
+read_window (TbMediaReactor *reactor, gint64 now)
+{
+  gboolean more = FALSE;
+  int n = dispatch_readable (reactor, &more);
+
+  if (g_source_is_destroyed (&reactor->source))
+    return;
+  reactor->read_due = more ? now : now + TB_MEDIA_REACTOR_READ_US;
+  watch (reactor, n == 0);
 }
 
 /* ---- the source ------------------------------------------------------------- */
@@ -149,22 +193,32 @@ collect (TbMediaReactor *reactor)
  * in GLib 2.74 every change of a source's ready time writes to its
  * context's eventfd, and a reactor's changes with each dispatch, so every
  * dispatch cost a needless wake-up and a whole iteration more. */
+/* The next tick, or the end of the read window: what the reactor waits
+ * for besides its fd. */
+static gint64
+next_time (TbMediaReactor *reactor)
+{
+  gint64 next = reactor->tickers > 0 ? reactor->next_due : G_MAXINT64;
+
+  return reactor->watching ? next : MIN (next, reactor->read_due);
+}
+
 static gboolean
 reactor_prepare (GSource *source, gint *timeout)
 {
-  TbMediaReactor *reactor = (TbMediaReactor *) source;
+  gint64 next = next_time ((TbMediaReactor *) source);
   gint64 now;
 
-  if (reactor->tickers == 0 || reactor->next_due == G_MAXINT64) {
+  if (next == G_MAXINT64) {
     *timeout = -1;
     return FALSE;
   }
   now = g_source_get_time (source);
-  if (now >= reactor->next_due) {
+  if (now >= next) {
     *timeout = 0;
     return TRUE;
   }
-  *timeout = (gint) MIN ((reactor->next_due - now + 999) / 1000, G_MAXINT);
+  *timeout = (gint) MIN ((next - now + 999) / 1000, G_MAXINT);
   return FALSE;
 }
 
@@ -173,8 +227,8 @@ reactor_check (GSource *source)
 {
   TbMediaReactor *reactor = (TbMediaReactor *) source;
 
-  return (g_source_query_unix_fd (source, reactor->epoll_tag) & G_IO_IN) ||
-         (reactor->tickers > 0 && g_source_get_time (source) >= reactor->next_due);
+  return (g_source_query_unix_fd (source, reactor->outer_tag) & G_IO_IN) ||
+         g_source_get_time (source) >= next_time (reactor);
 }
 
 static gboolean
@@ -186,12 +240,18 @@ reactor_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   (void) callback;
   (void) user_data;
   reactor->dispatching++;
-  if (g_source_query_unix_fd (source, reactor->epoll_tag) & G_IO_IN)
-    dispatch_readable (reactor);
+  /* The ticks first: their packets leave on time, whatever there is to
+   * read. */
   if (reactor->tickers > 0)
     dispatch_ticks (reactor, now);
   else
     reactor->next_due = G_MAXINT64;
+  /* Out of the poll, the sockets wait for the window's end, or for a
+   * wake-up that came anyway (a tick). */
+  if (!g_source_is_destroyed (source) &&
+      (reactor->watching ? (g_source_query_unix_fd (source, reactor->outer_tag) & G_IO_IN) != 0
+                         : TRUE))
+    read_window (reactor, now);
   if (--reactor->dispatching == 0 && reactor->have_removed)
     collect (reactor);
   return G_SOURCE_CONTINUE;
@@ -205,8 +265,8 @@ reactor_finalize (GSource *source)
   for (guint i = 0; i < reactor->members->len; i++)
     g_free (g_ptr_array_index (reactor->members, i));
   g_ptr_array_unref (reactor->members);
-  if (reactor->epoll_fd >= 0)
-    close (reactor->epoll_fd);
+  close (reactor->outer_fd);
+  close (reactor->epoll_fd);
 }
 
 static GSourceFuncs reactor_funcs = {
@@ -220,23 +280,32 @@ static TbMediaReactor *
 reactor_new (GMainContext *context, GError **error)
 {
   int epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  int outer_fd = epoll_create1 (EPOLL_CLOEXEC);
+  struct epoll_event event = { .events = EPOLLIN };
   GSource *source;
   TbMediaReactor *reactor;
 
-  if (epoll_fd < 0) {
+  if (epoll_fd < 0 || outer_fd < 0 ||
+      epoll_ctl (outer_fd, EPOLL_CTL_ADD, epoll_fd, &event) < 0) {
     int saved = errno;
 
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                  "cannot make the media epoll set: %s", g_strerror (saved));
+    if (epoll_fd >= 0)
+      close (epoll_fd);
+    if (outer_fd >= 0)
+      close (outer_fd);
     return NULL;
   }
   source = g_source_new (&reactor_funcs, sizeof (TbMediaReactor));
   reactor = (TbMediaReactor *) source;
   reactor->context = context;
   reactor->epoll_fd = epoll_fd;
+  reactor->outer_fd = outer_fd;
   reactor->refs = 1;
   reactor->members = g_ptr_array_new ();
   reactor->next_due = G_MAXINT64;
+  reactor->watching = TRUE;
   g_source_set_name (source, "tb-media reactor");
   g_source_set_priority (source, G_PRIORITY_HIGH);
   /* Never blocked around its own dispatch: with GLib 2.74 blocking takes
@@ -244,7 +313,7 @@ reactor_new (GMainContext *context, GError **error)
    * eventfd write, then a needless poll) every time. Nothing it calls
    * iterates the context. */
   g_source_set_can_recurse (source, TRUE);
-  reactor->epoll_tag = g_source_add_unix_fd (source, epoll_fd, G_IO_IN);
+  reactor->outer_tag = g_source_add_unix_fd (source, outer_fd, G_IO_IN);
   g_source_attach (source, context);
   return reactor;
 }

@@ -16,7 +16,16 @@
  * point). New grids join one already there when it comes within
  * TB_MEDIA_REACTOR_JOIN_US (tb_media_reactor_place()), so the ticks of
  * many members still share a few wake-ups per period; a reactor with no
- * other grid places a new one at once. */
+ * other grid places a new one at once.
+ *
+ * Sockets are read at most every TB_MEDIA_REACTOR_READ_US: after a wake-up
+ * that read packets, the epoll set is left out of the context's poll until
+ * then, and what arrived meanwhile is read together, at the window's end
+ * or at a tick before it. A window in which nothing came puts the set back
+ * in the poll, so a quiet reactor reads a packet when it arrives. The
+ * packets' own times are the kernel's arrival stamps (media-receive.c),
+ * so the wait moves no end of speech; without the window, a worker woke
+ * for every few packets of calls whose packets fall all over the period. */
 #pragma once
 
 #include <glib.h>
@@ -32,12 +41,17 @@ G_BEGIN_DECLS
 /* A new grid waits at most this long for one already there. */
 #define TB_MEDIA_REACTOR_JOIN_US 4000
 
+/* A packet waits at most this long to be read with others. */
+#define TB_MEDIA_REACTOR_READ_US 10000
+
 typedef struct _TbMediaReactor TbMediaReactor;
 typedef struct _TbMediaMember TbMediaMember;
 
 /* The member's fd is readable (level-triggered: read until EAGAIN, or
- * what is left comes back at the next wake-up). */
-typedef void (*TbMediaReadableFunc) (gpointer user_data);
+ * what is left comes back at the next wake-up). Return TRUE when it
+ * stopped short of EAGAIN (a cap per wake-up): the reactor then reads
+ * again at once, rather than at the end of the next read window. */
+typedef gboolean (*TbMediaReadableFunc) (gpointer user_data);
 /* One tick; @skipped ticks were dropped right before it (usually 0).
  * Return FALSE to stop making up this member's overdue ticks in this
  * wake-up. */
