@@ -143,19 +143,26 @@ watch (TbMediaReactor *reactor, gboolean watching)
   reactor->watching = watching;
 }
 
-/* Reads what the sockets hold, and opens the next window: closed to the
- * poll when there was something (ending at once when some was left to
- * read), open when there was nothing. */
+/* Reads what the sockets hold. Something read opens a new window, closed
+ * to the poll (ending at once when some was left to read); nothing read
+ * at the window's end puts the set back in the poll, while nothing read
+ * at a tick inside the window leaves the window as it was (a packet
+ * coming just after would otherwise wake the worker by itself). */
 static void
 read_window (TbMediaReactor *reactor, gint64 now)
 {
+  gboolean over = reactor->watching || now >= reactor->read_due;
   gboolean more = FALSE;
   int n = dispatch_readable (reactor, &more);
 
   if (g_source_is_destroyed (&reactor->source))
     return;
-  reactor->read_due = more ? now : now + TB_MEDIA_REACTOR_READ_US;
-  watch (reactor, n == 0);
+  if (n > 0) {
+    reactor->read_due = more ? now : now + TB_MEDIA_REACTOR_READ_US;
+    watch (reactor, FALSE);
+  } else if (over) {
+    watch (reactor, TRUE);
+  }
 }
 
 /* ---- the source ------------------------------------------------------------- */

@@ -21,13 +21,12 @@ KEY = "sk-bench-0123456789abcdef"
 KEY_ENV = "TB_BENCH_CLOUD_KEY"
 RATE = 16000
 
-# The niceness the server under test runs at, and the fakes that stand for
-# the cloud providers (not on a production machine at all): a telephony
-# server is given priority over the rest of its machine (systemd's Nice=,
-# as Asterisk's and FreeSWITCH's high-priority options do), so that a
-# burst of the load generator's work does not hold up its 20 ms sends. The
-# load generator (sipp) and the probe call run at 0.
-SERVER_NICE = -10
+# The niceness the server under test and the fakes that stand for the cloud
+# providers run at (--nice). A deployment may give a telephony server
+# priority over the rest of its machine (systemd's Nice=, as Asterisk's and
+# FreeSWITCH's high-priority options do); by default the benchmarks do not:
+# everything runs at 0, the load generator (sipp) and the probe call too.
+SERVER_NICE = 0
 
 
 def add_nice_option(parser):
