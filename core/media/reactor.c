@@ -37,7 +37,7 @@ struct _TbMediaReactor {
   guint dispatching;
   gboolean have_removed;       /* members removed during a dispatch */
   gint64 next_due;             /* no member's tick is due before this */
-  gboolean watching;           /* the epoll fd is in the context's poll */
+  gboolean watching;           /* epoll_fd is in outer_fd */
   gint64 read_due;             /* not watching: the sockets are read then */
 };
 
@@ -134,8 +134,8 @@ watch (TbMediaReactor *reactor, gboolean watching)
     return;
   if (epoll_ctl (reactor->outer_fd, watching ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, reactor->epoll_fd,
                  &event) < 0) {
-    /* Left as it was: read at every window's end instead (watching
-     * fails), or at every wake-up (unwatching fails). */
+    /* Left as it was: read at every window's end (watching failed),
+     * or when readable (unwatching failed). */
     g_warning ("media: %s the sockets' epoll set: %s", watching ? "watching" : "unwatching",
                g_strerror (errno));
     return;
@@ -162,6 +162,9 @@ read_window (TbMediaReactor *reactor, gint64 now)
     watch (reactor, FALSE);
   } else if (over) {
     watch (reactor, TRUE);
+    /* Could not: the next window, rather than at once again. */
+    if (!reactor->watching)
+      reactor->read_due = now + TB_MEDIA_REACTOR_READ_US;
   }
 }
 
@@ -196,10 +199,6 @@ collect (TbMediaReactor *reactor)
   reactor->have_removed = FALSE;
 }
 
-/* The next tick's time goes to GLib from prepare(), not as a ready time:
- * in GLib 2.74 every change of a source's ready time writes to its
- * context's eventfd, and a reactor's changes with each dispatch, so every
- * dispatch cost a needless wake-up and a whole iteration more. */
 /* The next tick, or the end of the read window: what the reactor waits
  * for besides its fd. */
 static gint64
@@ -210,6 +209,10 @@ next_time (TbMediaReactor *reactor)
   return reactor->watching ? next : MIN (next, reactor->read_due);
 }
 
+/* That time goes to GLib from prepare(), not as a ready time: in GLib
+ * 2.74 every change of a source's ready time writes to its context's
+ * eventfd, and a reactor's changes with each dispatch, so every dispatch
+ * cost a needless wake-up and a whole iteration more. */
 static gboolean
 reactor_prepare (GSource *source, gint *timeout)
 {
@@ -256,8 +259,7 @@ reactor_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   /* Out of the poll, the sockets wait for the window's end, or for a
    * wake-up that came anyway (a tick). */
   if (!g_source_is_destroyed (source) &&
-      (reactor->watching ? (g_source_query_unix_fd (source, reactor->outer_tag) & G_IO_IN) != 0
-                         : TRUE))
+      (!reactor->watching || (g_source_query_unix_fd (source, reactor->outer_tag) & G_IO_IN)))
     read_window (reactor, now);
   if (--reactor->dispatching == 0 && reactor->have_removed)
     collect (reactor);
