@@ -457,8 +457,8 @@ tb_media_reactor_schedule (TbMediaReactor *reactor, TbMediaMember *member, gint6
   g_return_if_fail (member && member->tick && !member->removed);
   member->due = due;
   member->rescheduled = TRUE;
-  /* Later than before: the wake-up already armed finds nothing due and
-   * looks again. */
+  /* Earlier: the next prepare() waits for it. Later than before: the
+   * wake-up at the old time finds nothing due and looks again. */
   if (due < reactor->next_due)
     reactor->next_due = due;
 }

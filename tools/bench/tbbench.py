@@ -41,10 +41,16 @@ def niced(argv, nice):
     return ["nice", "-n", str(nice)] + argv if nice else argv
 
 
+def proc_stat(pid):
+    """The fields of /proc/@pid/stat after the command's name: [0] is the
+    state (field 3 of proc(5)), [11] and [12] utime and stime, [16] nice."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
 def nice_of(pid):
     """The niceness process @pid runs at."""
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[16])
+    return int(proc_stat(pid)[16])
 
 
 def free_port():
